@@ -1,0 +1,134 @@
+"""The shape every event shares, the registry of event types, and how a line becomes an event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
+
+from domain.errors import InputError
+from domain.values import Day, Model, Slug, Source, Text
+
+EVENT_TYPES: dict[str, type[Fact]] = {}
+"""Every event type of the catalogue, by name."""
+
+
+def _event_id(value: Any) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= 128 or not value.isprintable():
+        raise ValueError("must be printable text of 1 to 128 characters")
+    return value
+
+
+class Fact(Model):
+    """One recorded fact: the fields every event carries. Subclasses are the catalogue's types."""
+
+    kind: ClassVar[str] = ""
+    """The aggregate kind this event belongs to (`TariffMeasure`, `Truce`, …)."""
+    creates: ClassVar[bool] = False
+    """Whether this event starts its aggregate's timeline."""
+    closes: ClassVar[bool] = False
+    """Whether nothing may be dated after this event (a lift, a termination, a closing)."""
+
+    key: Slug
+    date: Day
+    sources: Annotated[list[Source], Field(max_length=50)] = []
+    note: Text | None = None
+    id: Annotated[str, BeforeValidator(_event_id)] | None = None
+    recorded_by: Text | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.kind and not cls.__name__.endswith("Event"):
+            EVENT_TYPES[cls.__name__] = cls
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+    @property
+    def start(self) -> dt.date:
+        """The first day this event counts: its announcement, else its date."""
+        return self.date
+
+    def fields(self) -> dict[str, Any]:
+        """The catalogue fields as JSON values, `type` first; absent optional fields left out."""
+        return {"type": self.type, **self.model_dump(mode="json", exclude_none=True)}
+
+    def canonical(self) -> bytes:
+        """Compact, sorted-key UTF-8 JSON of the normalised event, without `id` and `recorded_by`."""
+        fields = self.fields()
+        fields.pop("id", None)
+        fields.pop("recorded_by", None)
+        return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+    def derived_id(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()
+
+
+class Announceable(Fact):
+    """Measures may be announced before they take effect."""
+
+    announced: Day | None = None
+
+    @model_validator(mode="after")
+    def _announced_not_after_date(self) -> Announceable:
+        if self.announced is not None and self.announced > self.date:
+            raise ValueError(f"announced ({self.announced}) is after date ({self.date})")
+        return self
+
+    @property
+    def start(self) -> dt.date:
+        return self.announced or self.date
+
+
+class Retracted(Fact):
+    """Withdraws an earlier event from every view known at or after this one."""
+
+    kind: ClassVar[str] = "*"
+    retracts: int = Field(gt=0)
+    reason: Text
+    aggregate: str
+    """The kind of the aggregate that holds the retracted event."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A fact as the ledger holds it: where and when it was recorded."""
+
+    fact: Fact
+    position: int
+    version: int
+    recorded_at: dt.datetime
+
+    @property
+    def kind(self) -> str:
+        fact = self.fact
+        return fact.aggregate if isinstance(fact, Retracted) else fact.kind
+
+    def entry(self) -> dict[str, Any]:
+        """The event as `log`, `history` and `replay` print it."""
+        return {
+            "position": self.position,
+            "recorded_at": self.recorded_at.isoformat().replace("+00:00", "Z"),
+            **self.fact.fields(),
+        }
+
+
+def parse_fact(line: Any) -> Fact:
+    """Validate one event given as a JSON object; raise `InputError` naming each bad field."""
+    if not isinstance(line, dict):
+        raise InputError([("line", "is not a JSON object")])
+    data = dict(line)
+    name = data.pop("type", None)
+    cls = EVENT_TYPES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        known = ", ".join(sorted(EVENT_TYPES))
+        raise InputError([("type", f"unknown event type {name!r} (one of: {known})")])
+    try:
+        return cls.model_validate(data)
+    except ValidationError as error:
+        raise InputError.from_validation(error) from None

@@ -1,0 +1,130 @@
+"""ExportControl: one control measure on items, by licence or by ban, to some or all destinations."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from domain.events import Announceable, Fact
+from domain.suspension import Suspension, SuspensionTerms
+from domain.timeline import Aggregate, TruceEnds
+from domain.values import Count, Country, Items, Text, iso
+
+Regime = Literal["licence", "ban"]
+
+
+class ExportControlEvent(Announceable):
+    kind: ClassVar[str] = "ExportControl"
+
+
+class ExportControlImposed(ExportControlEvent):
+    creates: ClassVar[bool] = True
+    imposer: Country
+    items: Items
+    regime: Regime
+    destinations: Annotated[list[Country], Field(max_length=300)] = []
+    basis: Text | None = None
+
+
+class ExportControlItemsAdded(ExportControlEvent):
+    items: Items
+
+
+class ExportControlItemsRemoved(ExportControlEvent):
+    items: Items
+
+
+class LicencesApproved(ExportControlEvent):
+    count: Count | None = None
+    destination: Country | None = None
+    sectors: Annotated[list[Text], Field(max_length=100)] = []
+
+
+class ExportControlEased(ExportControlEvent):
+    regime: Regime | None = None
+    description: Text
+
+
+class ExportControlSuspended(ExportControlEvent, SuspensionTerms):
+    pass
+
+
+class ExportControlReinstated(ExportControlEvent):
+    pass
+
+
+class ExportControlLifted(ExportControlEvent):
+    closes: ClassVar[bool] = True
+
+
+class ExportControl(Aggregate):
+    kind = "ExportControl"
+    creation = ExportControlImposed
+    closing_word = "lifted"
+
+    def __init__(self, first: Fact):
+        assert isinstance(first, ExportControlImposed)
+        super().__init__(first)
+        self.imposer, self.regime, self.basis = first.imposer, first.regime, first.basis
+        self.items = list(first.items)
+        self.destinations = first.destinations
+        self.announced, self.effective = first.announced, first.date
+        self.suspension: Suspension | None = None
+        self.licences: list[LicencesApproved] = []
+
+    def apply(self, fact: Fact, truces: TruceEnds) -> None:
+        match fact:
+            case ExportControlItemsAdded():
+                self.items += [item for item in fact.items if not self._controls(item)]
+            case ExportControlItemsRemoved():
+                missing = [item for item in fact.items if not self._controls(item)]
+                if missing:
+                    raise ValueError(f"not controlled, so cannot be removed: {', '.join(missing)}")
+                removed = {item.casefold() for item in fact.items}
+                self.items = [item for item in self.items if item.casefold() not in removed]
+            case LicencesApproved():
+                if fact.date < self.effective:
+                    raise ValueError(f"the control takes effect only on {self.effective}")
+                self.licences.append(fact)
+            case ExportControlEased():
+                self.regime = fact.regime or self.regime
+            case ExportControlSuspended():
+                self.suspension = Suspension(fact.date, fact.until, fact.truce)
+            case ExportControlReinstated():
+                if self.suspension is None or not self.suspension.applies(fact.date, truces):
+                    raise ValueError("no suspension applies that day")
+                self.suspension.reinstated = fact.date
+
+    def _controls(self, item: str) -> bool:
+        return item.casefold() in {controlled.casefold() for controlled in self.items}
+
+    def status(self, as_of: date, truces: TruceEnds) -> tuple[str, date]:
+        if self.closed_on is not None and as_of >= self.closed_on:
+            return "lifted", self.closed_on
+        if as_of < self.effective:
+            return "announced", self.announced or self.effective
+        if self.suspension is None:
+            return "in_force", self.effective
+        if self.suspension.applies(as_of, truces):
+            return "suspended", max(self.suspension.start, self.effective)
+        return "in_force", max(self.effective, self.suspension.lapsed(as_of, truces) or self.effective)
+
+    def view(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
+        status, since = self.status(as_of, truces)
+        suspended = status == "suspended" and self.suspension is not None
+        return {
+            "key": self.key,
+            "imposer": self.imposer,
+            "items": self.items,
+            "regime": self.regime,
+            "destinations": self.destinations,
+            "status": status,
+            "since": since.isoformat(),
+            "suspended_until": iso(self.suspension.end(as_of, truces)) if suspended else None,  # type: ignore[union-attr]
+            "licence_approvals": len(self.licences),
+            "licences_approved": sum(licence.count or 0 for licence in self.licences),
+            "basis": self.basis,
+            "sources": self.sources(),
+        }

@@ -1,0 +1,133 @@
+"""Negotiation: a track of talks between parties — rounds, leaders' contacts, positions, agreements."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from domain.events import Fact
+from domain.timeline import Aggregate, TruceEnds
+from domain.values import Country, Person, Slug, Text
+
+People = Annotated[list[Person], Field(max_length=200)]
+
+
+class NegotiationEvent(Fact):
+    kind: ClassVar[str] = "Negotiation"
+
+
+class NegotiationOpened(NegotiationEvent):
+    creates: ClassVar[bool] = True
+    parties: Annotated[list[Country], Field(min_length=2, max_length=50)]
+    title: Text
+
+
+class RoundConvened(NegotiationEvent):
+    round: Slug
+    location: Text
+    delegations: People = []
+
+
+class RoundConcluded(NegotiationEvent):
+    round: Slug
+    outcome: Text | None = None
+
+
+class LeadersSpoke(NegotiationEvent):
+    mode: Literal["call", "meeting", "letter"]
+    participants: Annotated[list[Person], Field(min_length=1, max_length=200)]
+    summary: Text | None = None
+
+
+class PositionStated(NegotiationEvent):
+    party: Country
+    speaker: Text
+    role: Text | None = None
+    stance: Literal["expectation", "demand", "offer", "assessment", "accusation", "denial"]
+    statement: Text
+
+
+class AgreementReached(NegotiationEvent):
+    title: Text
+    summary: Text | None = None
+    truce: Slug | None = None
+
+
+class NegotiationClosed(NegotiationEvent):
+    closes: ClassVar[bool] = True
+    outcome: Text | None = None
+
+
+class Negotiation(Aggregate):
+    kind = "Negotiation"
+    creation = NegotiationOpened
+
+    def __init__(self, first: Fact):
+        assert isinstance(first, NegotiationOpened)
+        super().__init__(first)
+        self.parties, self.title = first.parties, first.title
+        self.rounds: dict[str, dict[str, Any]] = {}
+        self.contacts: list[LeadersSpoke] = []
+        self.statements: list[PositionStated] = []
+        self.agreements: list[AgreementReached] = []
+        self.outcome: str | None = None
+
+    def apply(self, fact: Fact, truces: TruceEnds) -> None:
+        match fact:
+            case RoundConvened():
+                if fact.round in self.rounds:
+                    raise ValueError(f"round {fact.round} already convened on {self.rounds[fact.round]['convened']}")
+                self._check_parties(person.party for person in fact.delegations)
+                self.rounds[fact.round] = {
+                    "round": fact.round,
+                    "location": fact.location,
+                    "convened": str(fact.date),
+                    "concluded": None,
+                    "outcome": None,
+                    "delegations": [person.model_dump(exclude_none=True) for person in fact.delegations],
+                }
+            case RoundConcluded():
+                held = self.rounds.get(fact.round)
+                if held is None:
+                    raise ValueError(f"round {fact.round} has not convened by {fact.date}")
+                if held["concluded"] is not None:
+                    raise ValueError(f"round {fact.round} already concluded on {held['concluded']}")
+                held.update(concluded=str(fact.date), outcome=fact.outcome)
+            case LeadersSpoke():
+                self.contacts.append(fact)
+            case PositionStated():
+                self._check_parties([fact.party])
+                self.statements.append(fact)
+            case AgreementReached():
+                self.agreements.append(fact)
+            case NegotiationClosed():
+                self.outcome = fact.outcome
+
+    def _check_parties(self, parties: Any) -> None:
+        for party in parties:
+            if party not in self.parties:
+                raise ValueError(f"{party} is not a party to the negotiation ({', '.join(self.parties)})")
+
+    def view(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "parties": self.parties,
+            "title": self.title,
+            "status": "closed" if self.closed_on else "open",
+            "opened": self.start.isoformat(),
+            "closed": self.closed_on.isoformat() if self.closed_on else None,
+            "outcome": self.outcome,
+            "rounds": sorted(self.rounds.values(), key=lambda held: held["convened"]),
+            "contacts": [_row(contact) for contact in self.contacts],
+            "statements": [_row(statement) for statement in self.statements],
+            "agreements": [_row(agreement) for agreement in self.agreements],
+            "sources": self.sources(),
+        }
+
+
+def _row(fact: Fact) -> dict[str, Any]:
+    """A contact, statement or agreement as a row: its date and its own fields."""
+    row = fact.model_dump(mode="json", exclude_none=True, exclude={"key", "id", "recorded_by"})
+    return row

@@ -1,0 +1,52 @@
+"""A suspension of a measure, for a fixed time or for as long as a truce applies (DESIGN §4.2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import model_validator
+
+from domain.timeline import TruceEnds
+from domain.values import Day, Model, Slug
+
+
+class SuspensionTerms(Model):
+    """Mixin for suspension events: `until` (exclusive, after `date`) or `truce`, exactly one."""
+
+    until: Day | None = None
+    truce: Slug | None = None
+
+    @model_validator(mode="after")
+    def _until_or_truce(self) -> Any:
+        if (self.until is None) == (self.truce is None):
+            raise ValueError("give exactly one of until or truce")
+        if self.until is not None and self.until <= self.date:  # type: ignore[attr-defined]
+            raise ValueError("until must be after date")
+        return self
+
+
+@dataclass
+class Suspension:
+    start: date
+    until: date | None
+    truce: str | None
+    points: float = 0.0
+    reinstated: date | None = None
+
+    def end(self, day: date, truces: TruceEnds) -> date | None:
+        """The first day it no longer applies, as known on `day`; None when its truce is unknown."""
+        end = self.until if self.truce is None else truces(self.truce, day)
+        if end is not None and self.reinstated is not None:
+            end = min(end, self.reinstated)
+        return end
+
+    def applies(self, day: date, truces: TruceEnds) -> bool:
+        end = self.end(day, truces)
+        return end is not None and self.start <= day < end
+
+    def lapsed(self, day: date, truces: TruceEnds) -> date | None:
+        """The day it stopped applying, if that is on or before `day`."""
+        end = self.end(day, truces)
+        return end if end is not None and end <= day else None

@@ -1,0 +1,69 @@
+"""TradeFlow: a series of reported trade statistics, one reporter, partner and direction."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator
+
+from domain.events import Fact
+from domain.timeline import Aggregate, TruceEnds
+from domain.values import Country, Percent, Rate
+
+
+def _period(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise ValueError(f"{value!r} is not a month (YYYY-MM)")
+    return value
+
+
+class TradeFlowReported(Fact):
+    kind: ClassVar[str] = "TradeFlow"
+    creates: ClassVar[bool] = True
+    reporter: Country
+    partner: Country
+    flow: Literal["exports", "imports"]
+    period: Annotated[str, AfterValidator(_period)]
+    value_usd: Rate | None = None
+    change_pct: Percent | None = None
+    trend: Literal["up", "down", "flat"]
+
+
+class TradeFlow(Aggregate):
+    kind = "TradeFlow"
+    creation = TradeFlowReported
+    series = True
+
+    def __init__(self, first: Fact):
+        assert isinstance(first, TradeFlowReported)
+        super().__init__(first)
+        self.reporter, self.partner, self.flow = first.reporter, first.partner, first.flow
+        self.reports = {first.period: first}
+
+    def apply(self, fact: Fact, truces: TruceEnds) -> None:
+        assert isinstance(fact, TradeFlowReported)
+        series = (self.reporter, self.partner, self.flow)
+        if (fact.reporter, fact.partner, fact.flow) != series:
+            raise ValueError(f"{self.key} reports {' '.join(series)}; record other flows under another key")
+        self.reports[fact.period] = fact  # a later report of a period revises it
+
+    def view(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "reporter": self.reporter,
+            "partner": self.partner,
+            "flow": self.flow,
+            "reports": [
+                {
+                    "period": period,
+                    "date": report.date.isoformat(),
+                    "value_usd": report.value_usd,
+                    "change_pct": report.change_pct,
+                    "trend": report.trend,
+                }
+                for period, report in sorted(self.reports.items())
+            ],
+            "sources": self.sources(),
+        }

@@ -1,0 +1,132 @@
+"""Truce: a ceasefire in a trade war, agreed for a time, perhaps extended, perhaps broken."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field, model_validator
+
+from domain.events import Fact
+from domain.timeline import Aggregate, TruceEnds
+from domain.values import Country, Day, Slug, Text
+
+Days = Annotated[int, Field(gt=0, le=36500, strict=True)]
+
+
+class TruceEvent(Fact):
+    kind: ClassVar[str] = "Truce"
+
+
+class Expiry(Fact):
+    """Mixin: `expires` (exclusive) or `days`, exactly one."""
+
+    expires: Day | None = None
+    days: Days | None = None
+
+    @model_validator(mode="after")
+    def _expires_or_days(self) -> Expiry:
+        if (self.expires is None) == (self.days is None):
+            raise ValueError("give exactly one of expires or days")
+        return self
+
+
+class TruceAgreed(TruceEvent, Expiry):
+    creates: ClassVar[bool] = True
+    parties: Annotated[list[Country], Field(min_length=2, max_length=50)]
+    effective: Day | None = None
+    commitments: Annotated[list[Text], Field(max_length=200)] = []
+    negotiation: Slug | None = None
+
+    @model_validator(mode="after")
+    def _expires_after_effective(self) -> TruceAgreed:
+        if len(set(self.parties)) != len(self.parties):
+            raise ValueError("parties must be different countries")
+        if self.expires is not None and self.expires <= self.starts:
+            raise ValueError(f"expires ({self.expires}) must be after effective ({self.starts})")
+        return self
+
+    @property
+    def starts(self) -> date:
+        return self.effective or self.date
+
+
+class TruceExtended(TruceEvent, Expiry):
+    pass
+
+
+class ViolationAlleged(TruceEvent):
+    by: Country
+    against: Country
+    claim: Text
+
+
+class TruceTerminated(TruceEvent):
+    closes: ClassVar[bool] = True
+    by: Country | None = None
+    reason: Text | None = None
+
+
+class Truce(Aggregate):
+    kind = "Truce"
+    creation = TruceAgreed
+    closing_word = "terminated"
+
+    def __init__(self, first: Fact):
+        assert isinstance(first, TruceAgreed)
+        super().__init__(first)
+        self.parties = first.parties
+        self.effective = first.starts
+        self.expires = first.expires or first.starts + timedelta(days=first.days or 0)
+        self.allegations: list[ViolationAlleged] = []
+
+    def apply(self, fact: Fact, truces: TruceEnds) -> None:
+        match fact:
+            case TruceExtended():
+                if fact.date >= self.expires:
+                    raise ValueError(f"the truce expired on {self.expires}; agree a new one")
+                expires = fact.expires or self.expires + timedelta(days=fact.days or 0)
+                if expires <= self.expires:
+                    raise ValueError(f"the new expiry {expires} is not after the current {self.expires}")
+                self.expires = expires
+            case ViolationAlleged():
+                self._check_parties(fact.by, fact.against)
+                if fact.by == fact.against:
+                    raise ValueError("a party cannot allege a violation against itself")
+                self.allegations.append(fact)
+            case TruceTerminated():
+                if fact.by is not None:
+                    self._check_parties(fact.by)
+
+    def _check_parties(self, *parties: str) -> None:
+        for party in parties:
+            if party not in self.parties:
+                raise ValueError(f"{party} is not a party to the truce ({', '.join(self.parties)})")
+
+    def end(self) -> date:
+        """The first day the truce no longer applies: its expiry, or its termination if earlier."""
+        return min(self.expires, self.closed_on) if self.closed_on else self.expires
+
+    def status(self, as_of: date) -> str:
+        if self.closed_on is not None and as_of >= self.closed_on:
+            return "terminated"
+        if as_of >= self.expires:
+            return "expired"
+        return "agreed" if as_of < self.effective else "in_force"
+
+    def view(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
+        status = self.status(as_of)
+        return {
+            "key": self.key,
+            "parties": self.parties,
+            "status": status,
+            "effective": self.effective.isoformat(),
+            "expires": self.expires.isoformat(),
+            "terminated": self.closed_on.isoformat() if self.closed_on else None,
+            "days_remaining": (self.expires - as_of).days if status in ("agreed", "in_force") else 0,
+            "allegations": [
+                {"date": a.date.isoformat(), "by": a.by, "against": a.against, "claim": a.claim}
+                for a in self.allegations
+            ],
+            "sources": self.sources(),
+        }

@@ -1,0 +1,133 @@
+"""Value types shared by every aggregate: countries, slugs, text, rates, dates, sources, people."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from functools import cache
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+MAX_TEXT = 4000
+"""Longest free text accepted in any field (a statement, a summary, a note)."""
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class Model(BaseModel):
+    """Base of every catalogue model: frozen, and a field not in the catalogue is an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+@cache
+def _known_country(code: str) -> bool:
+    import pycountry  # imported on first use: it loads a large database
+
+    return code == "EU" or pycountry.countries.get(alpha_2=code) is not None
+
+
+def _country(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code")
+    code = value.strip().upper()
+    if len(code) != 2 or not _known_country(code):
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (or EU)")
+    return code
+
+
+def _slug(value: Any) -> str:
+    if not isinstance(value, str) or not SLUG.fullmatch(value) or len(value) > 80:
+        raise ValueError(f"{value!r} is not a slug ([a-z0-9][a-z0-9-]*, at most 80 characters)")
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    text = value.strip()
+    if not text:
+        raise ValueError("must not be empty")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"is longer than {MAX_TEXT} characters")
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
+        raise ValueError("contains control characters")
+    return text
+
+
+def parse_date(value: Any) -> date:
+    """An ISO calendar date, `YYYY-MM-DD` exactly; anything else is refused."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a day of the calendar") from None
+
+
+def iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _percent(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError("is too large") from None
+    if not math.isfinite(number):
+        raise ValueError("must be a finite number")
+    return number
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number")
+    if value < 0 or value > 10**12:
+        raise ValueError("must be between 0 and 10^12")
+    return value
+
+
+Country = Annotated[str, BeforeValidator(_country)]
+Slug = Annotated[str, BeforeValidator(_slug)]
+Text = Annotated[str, BeforeValidator(_text)]
+Day = Annotated[date, BeforeValidator(parse_date)]
+Percent = Annotated[float, BeforeValidator(_percent)]
+"""A percentage or percentage points: finite, possibly negative (a change)."""
+Rate = Annotated[Percent, AfterValidator(lambda v: v if v >= 0 else _negative())]
+Count = Annotated[int, BeforeValidator(_count)]
+Items = Annotated[list[Text], Field(min_length=1, max_length=500)]
+
+
+def _negative() -> float:
+    raise ValueError("must not be negative")
+
+
+def _url(value: Any) -> str:
+    url = _text(value)
+    if not re.fullmatch(r"https?://[^\s/]+\S*", url, re.IGNORECASE):
+        raise ValueError("must be an http:// or https:// address")
+    return url
+
+
+class Source(Model):
+    """Where a fact was reported."""
+
+    url: Annotated[str, BeforeValidator(_url)]
+    title: Text | None = None
+    publisher: Text | None = None
+    published: Day | None = None
+
+
+class Person(Model):
+    """A delegate or a participant: the party they speak for, their name and role."""
+
+    party: Country
+    name: Text
+    role: Text | None = None

@@ -1,0 +1,58 @@
+"""The whole ledger as known at one position: every aggregate's timeline, folded on demand."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from functools import cache
+
+from domain.events import Recorded, Retracted
+from domain.timeline import Aggregate, counts, fold
+
+
+def without_retracted(events: Iterable[Recorded]) -> list[Recorded]:
+    """The events that still exist: retractions and what they retract are removed."""
+    events = list(events)
+    retracted = {r.fact.retracts for r in events if isinstance(r.fact, Retracted)}
+    return [r for r in events if r.position not in retracted and not isinstance(r.fact, Retracted)]
+
+
+class World:
+    """Every aggregate as known at `known_at`; `events` are those recorded up to it."""
+
+    def __init__(self, events: Iterable[Recorded], known_at: int):
+        self.known_at = known_at
+        self.timelines: dict[tuple[str, str], list[Recorded]] = defaultdict(list)
+        for recorded in without_retracted(events):
+            self.timelines[recorded.kind, recorded.fact.key].append(recorded)
+        self.truce_end = cache(self._truce_end)
+
+    def _truce_end(self, key: str, day: date) -> date | None:
+        truce = self.state("Truce", key, day)
+        return truce.end() if truce is not None else None  # type: ignore[attr-defined]
+
+    def state(self, kind: str, key: str, as_of: date) -> Aggregate | None:
+        """One aggregate as of the end of `as_of` (None if it did not exist yet)."""
+        return fold(self.timelines.get((kind, key), ()), as_of, self.truce_end, strict=False)
+
+    def states(self, kind: str, as_of: date) -> list[Aggregate]:
+        """Every aggregate of `kind` that exists on `as_of`, by key."""
+        keys = sorted(key for k, key in self.timelines if k == kind)
+        return [state for key in keys if (state := self.state(kind, key, as_of)) is not None]
+
+    def counting(self, as_of: date, key: str | None = None) -> list[Recorded]:
+        """The events that count on `as_of` (§3), in valid-time order, optionally of one key."""
+        chosen = [
+            recorded
+            for (_, k), timeline in self.timelines.items()
+            if key is None or k == key
+            for recorded in timeline
+            if counts(recorded.fact, as_of)
+        ]
+        return sorted(chosen, key=lambda r: (_day(r), not r.fact.creates, r.position))
+
+
+def _day(recorded: Recorded) -> date:
+    fact = recorded.fact
+    return fact.start if fact.creates else fact.date

@@ -1,0 +1,94 @@
+"""What every command shares: its options, opening the ledger, and the one error boundary."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ledger.render import Format
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+Db = Annotated[
+    str | None,
+    typer.Option("--db", envvar="DIPLEDGER_DB", help="SQLite file or postgresql:// URL [default: ./dipledger.db]."),
+]
+AsOf = Annotated[
+    str | None, typer.Option("--as-of", help="The day to answer for, YYYY-MM-DD [default: today].", show_default=False)
+]
+KnownAt = Annotated[
+    str | None,
+    typer.Option(
+        "--known-at",
+        help="Only what was recorded by then: a position (digits) or an ISO-8601 timestamp or date, UTC "
+        "[default: now].",
+        show_default=False,
+    ),
+]
+Fmt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+User = Annotated[
+    str | None,
+    typer.Option(
+        "--as", envvar="DIPLEDGER_USER", help="Who records the event [default: the OS user].", show_default=False
+    ),
+]
+
+EXIT_INPUT, EXIT_FAILURE, EXIT_CONFLICT = 2, 1, 3
+
+
+def fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
+    typer.echo(f"dipledger: {message}", err=True)
+    return typer.Exit(code)
+
+
+def say(message: str) -> None:
+    """A message for the user: always on stderr, so stdout stays clean for data."""
+    typer.echo(message, err=True)
+
+
+def parse_day(text: str | None, option: str = "--as-of") -> date:
+    from domain.values import parse_date
+
+    if text is None:
+        return date.today()
+    try:
+        return parse_date(text.strip())
+    except ValueError as error:
+        raise fail(f"{option}: {error}") from None
+
+
+@contextmanager
+def ledger(db: str | None) -> Iterator[Ledger]:
+    """Open the ledger for one command; turn every refusal into a message and its exit code."""
+    from domain import LedgerError
+    from ledger.application import Ledger, RecordingRefused, WriteConflict
+    from ledger.store import StorageError
+
+    opened: Ledger | None = None
+    try:
+        opened = Ledger(db)
+        yield opened
+    except RecordingRefused as refused:
+        for origin, field, problem in refused.problems:
+            typer.echo(f"{origin}: {field}: {problem}" if origin else f"{field}: {problem}", err=True)
+        typer.echo("nothing was recorded", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    except WriteConflict as conflict:
+        raise fail(str(conflict), EXIT_CONFLICT) from None
+    except StorageError as error:
+        raise fail(str(error), EXIT_FAILURE) from None
+    except LedgerError as error:
+        raise fail(str(error)) from None
+    finally:
+        if opened is not None:
+            opened.close()
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()

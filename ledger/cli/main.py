@@ -1,0 +1,313 @@
+"""`dipledger`: record, replay and read the ledger of trade diplomacy."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from ledger.cli.common import AsOf, Db, Fmt, KnownAt, User, fail, is_terminal, ledger, parse_day, say
+from ledger.cli.typed import add_typed_commands
+from ledger.render import Format, emit
+
+app = typer.Typer(
+    name="dipledger",
+    help="A ledger of trade diplomacy: talks, truces, tariffs and export controls, as of any day.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"dipledger {version('dipledger')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """A ledger of trade diplomacy: talks, truces, tariffs and export controls, as of any day."""
+
+
+# Recording ---------------------------------------------------------------------------------------
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[str], typer.Argument(help="JSON Lines files; - reads standard input.")],
+    db: Db = None,
+    as_user: User = None,
+) -> None:
+    """Record every event of JSON Lines files, all or nothing."""
+    from ledger.jsonl import open_sources, read_events
+
+    with ledger(db) as opened:
+        candidates = list(read_events(open_sources(files)))
+        if is_terminal() and len(candidates) > 1000:
+            from rich.progress import Progress
+
+            with Progress(transient=True, console=_stderr()) as progress:
+                progress.add_task("recording", total=None)
+                done = opened.record(candidates, as_user)
+        else:
+            done = opened.record(candidates, as_user)
+        if done.recorded:
+            first, last = done.recorded[0].position, done.recorded[-1].position
+            say(f"recorded {len(done.recorded)} events (positions {first}–{last})")
+        else:
+            say("nothing new to record")
+        if done.skipped:
+            say(f"skipped {done.skipped} events already in the ledger")
+
+
+def _stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@app.command()
+def append(
+    event_type: Annotated[
+        str | None, typer.Argument(metavar="[TYPE]", help="An event type, e.g. TruceExtended.")
+    ] = None,
+    key: Annotated[str | None, typer.Argument(help="The aggregate's key.")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Valid time, YYYY-MM-DD.")] = None,
+    field: Annotated[
+        list[str] | None, typer.Option("--field", help="Another field as NAME=VALUE (VALUE may be JSON); repeatable.")
+    ] = None,
+    as_json: Annotated[str | None, typer.Option("--json", help="The whole event as one JSON object.")] = None,
+    db: Db = None,
+    as_user: User = None,
+) -> None:
+    """Record one event: TYPE KEY --date DATE --field NAME=VALUE …, or --json '{…}'."""
+    from ledger.cli.typed import record_one
+    from ledger.jsonl import decode_line
+
+    if as_json is not None:
+        if event_type or key:
+            raise fail("give either --json or TYPE KEY, not both")
+        from domain import InputError
+
+        try:
+            event = decode_line(as_json.encode())
+        except InputError as error:
+            raise fail(str(error)) from None
+    else:
+        if not (event_type and key and date):
+            raise fail("give TYPE KEY --date DATE (and --field NAME=VALUE …), or --json '{…}'")
+        event = {"type": event_type, "key": key, "date": date}
+        for item in field or []:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise fail(f"--field {item!r}: expected NAME=VALUE")
+            try:
+                event[name.strip()] = json.loads(value)
+            except ValueError:
+                event[name.strip()] = value
+    record_one(event, db, as_user)
+
+
+@app.command()
+def retract(
+    position: Annotated[int, typer.Argument(help="The position of the event to retract.", min=1)],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")],
+    db: Db = None,
+    as_user: User = None,
+) -> None:
+    """Withdraw a recorded event from every view known from now on (it stays in the log)."""
+    if not reason.strip():
+        raise fail("--reason: must not be empty")
+    with ledger(db) as opened:
+        done = opened.retract(position, reason, as_user)
+        say(f"recorded Retracted of position {position} at position {done.position}")
+
+
+@app.command()
+def export(db: Db = None) -> None:
+    """Write every event not retracted, in position order, as JSON Lines that re-import."""
+    from ledger.jsonl import export_line
+
+    with ledger(db) as opened:
+        for recorded in opened.live_events():
+            sys.stdout.write(export_line(recorded) + "\n")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of an event line."""
+    from ledger.schema import event_schema
+
+    sys.stdout.write(json.dumps(event_schema(), indent=2) + "\n")
+
+
+# Reading -----------------------------------------------------------------------------------------
+
+MEASURE_COLUMNS = (
+    "key",
+    "imposer",
+    "target",
+    "products",
+    "status",
+    "base_rate_pct",
+    "suspended_pct",
+    "rate_pct",
+    "since",
+    "suspended_until",
+    "basis",
+)
+TOTAL_COLUMNS = ("imposer", "target", "product", "rate_pct")
+CONTROL_COLUMNS = (
+    "key",
+    "imposer",
+    "items",
+    "regime",
+    "destinations",
+    "status",
+    "since",
+    "suspended_until",
+    "licence_approvals",
+    "licences_approved",
+)
+TRUCE_COLUMNS = ("key", "parties", "status", "effective", "expires", "days_remaining", "allegations")
+NEGOTIATION_COLUMNS = ("key", "parties", "title", "status", "rounds", "contacts", "statements", "agreements")
+FLOW_COLUMNS = ("key", "reporter", "partner", "flow", "reports")
+EVENT_COLUMNS = ("position", "recorded_at", "type", "key", "date")
+LOG_COLUMNS = ("position", "recorded_at", "recorded_by", "type", "key", "date", "retracted_by")
+
+
+@app.command()
+def tariffs(
+    imposer: Annotated[str | None, typer.Option(help="Only measures of this imposer (country code).")] = None,
+    target: Annotated[str | None, typer.Option(help="Only measures on this target (country code).")] = None,
+    product: Annotated[str | None, typer.Option(help="Totals for this product instead of all goods.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include lifted measures.")] = False,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    fmt: Fmt = Format.table,
+    db: Db = None,
+) -> None:
+    """Tariff layers in effect on a day, and the total rate per imposer→target."""
+    from ledger import projections
+
+    day = parse_day(as_of)
+    with ledger(db) as opened:
+        world = opened.world(opened.resolve_known_at(known_at))
+        answer = projections.tariffs(world, day, imposer, target, product, all_)
+    emit(answer, fmt, [("measures", MEASURE_COLUMNS), ("totals", TOTAL_COLUMNS)])
+
+
+@app.command()
+def controls(
+    imposer: Annotated[str | None, typer.Option(help="Only controls of this imposer (country code).")] = None,
+    item: Annotated[str | None, typer.Option(help="Only controls naming this item.")] = None,
+    destination: Annotated[str | None, typer.Option(help="Only controls applying to this destination.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include lifted controls.")] = False,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    fmt: Fmt = Format.table,
+    db: Db = None,
+) -> None:
+    """Export controls in effect on a day, with licence approvals."""
+    from ledger import projections
+
+    day = parse_day(as_of)
+    with ledger(db) as opened:
+        world = opened.world(opened.resolve_known_at(known_at))
+        answer = projections.controls(world, day, imposer, item, destination, all_)
+    emit(answer, fmt, [("controls", CONTROL_COLUMNS)])
+
+
+def _simple_query(name: str, columns: tuple[str, ...], doc: str) -> None:
+    def command(as_of: AsOf = None, known_at: KnownAt = None, fmt: Fmt = Format.table, db: Db = None) -> None:
+        from ledger import projections
+
+        day = parse_day(as_of)
+        with ledger(db) as opened:
+            answer = getattr(projections, name)(opened.world(opened.resolve_known_at(known_at)), day)
+        emit(answer, fmt, [(name, columns)])
+
+    command.__doc__ = doc
+    app.command(name.replace("_", "-"))(command)
+
+
+_simple_query("truces", TRUCE_COLUMNS, "Truces on a day: status, expiry, days remaining and allegations.")
+_simple_query("negotiations", NEGOTIATION_COLUMNS, "Negotiations on a day: rounds, contacts, statements, agreements.")
+_simple_query("trade_flows", FLOW_COLUMNS, "Reported trade statistics known on a day.")
+
+
+@app.command()
+def replay(
+    key: Annotated[str | None, typer.Option("--key", help="Only this aggregate.")] = None,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    fmt: Fmt = Format.json,
+    db: Db = None,
+) -> None:
+    """The events that count on a day, in valid-time order, and the state they build."""
+    from ledger import projections
+
+    day = parse_day(as_of)
+    with ledger(db) as opened:
+        answer = projections.replay(opened.world(opened.resolve_known_at(known_at)), day, key)
+    emit(answer, fmt, [("events", EVENT_COLUMNS)])
+
+
+@app.command()
+def log(known_at: KnownAt = None, fmt: Fmt = Format.table, db: Db = None) -> None:
+    """The whole ledger in record order, retractions included."""
+    with ledger(db) as opened:
+        position = opened.resolve_known_at(known_at)
+        answer = {"known_at": position, "events": opened.log(position)}
+    emit(answer, fmt, [("events", LOG_COLUMNS)])
+
+
+@app.command()
+def history(
+    key: Annotated[str, typer.Argument(help="The aggregate's key.")],
+    known_at: KnownAt = None,
+    fmt: Fmt = Format.table,
+    db: Db = None,
+) -> None:
+    """One aggregate's events in record order, retractions included."""
+    with ledger(db) as opened:
+        position = opened.resolve_known_at(known_at)
+        answer = {"known_at": position, "key": key, "events": opened.log(position, key)}
+        if not answer["events"]:
+            raise fail(f"no events with key {key!r}")
+    emit(answer, fmt, [("events", LOG_COLUMNS)])
+
+
+@app.command()
+def changes(
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (inclusive).")],
+    known_at: KnownAt = None,
+    fmt: Fmt = Format.table,
+    db: Db = None,
+) -> None:
+    """What took effect or was agreed between two days, grouped by aggregate."""
+    from ledger import projections
+
+    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    if last < first:
+        raise fail("--to is before --from")
+    with ledger(db) as opened:
+        answer = projections.changes(opened.world(opened.resolve_known_at(known_at)), first, last)
+    flat = {**answer, "events": [{"kind": g["kind"], **e} for g in answer["changes"] for e in g["events"]]}
+    if fmt is Format.json:
+        emit(answer, fmt, [])
+    else:
+        emit(flat, fmt, [("events", ("date", "kind", "key", "type", "position"))])
+
+
+add_typed_commands(app)

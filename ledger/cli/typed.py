@@ -1,0 +1,184 @@
+"""One typed command per event type, generated from the catalogue's models so the two never drift.
+
+`dipledger tariff impose KEY --date … --imposer US --target CN --rate-pct 10` builds the same event
+line as the JSON form and goes through the same validation and rules.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import types
+import typing
+from typing import Annotated, Any
+
+import typer
+
+from ledger.cli.common import Db, User, fail, ledger, say
+
+GROUPS: dict[str, dict[str, str]] = {
+    "negotiation": {
+        "open": "NegotiationOpened",
+        "convene": "RoundConvened",
+        "conclude": "RoundConcluded",
+        "leaders-spoke": "LeadersSpoke",
+        "state-position": "PositionStated",
+        "agree": "AgreementReached",
+        "close": "NegotiationClosed",
+    },
+    "truce": {
+        "agree": "TruceAgreed",
+        "extend": "TruceExtended",
+        "allege-violation": "ViolationAlleged",
+        "terminate": "TruceTerminated",
+    },
+    "control": {
+        "impose": "ExportControlImposed",
+        "add-items": "ExportControlItemsAdded",
+        "remove-items": "ExportControlItemsRemoved",
+        "approve-licences": "LicencesApproved",
+        "ease": "ExportControlEased",
+        "suspend": "ExportControlSuspended",
+        "reinstate": "ExportControlReinstated",
+        "lift": "ExportControlLifted",
+    },
+    "tariff": {
+        "impose": "TariffImposed",
+        "change-rate": "TariffRateChanged",
+        "suspend": "TariffSuspended",
+        "reinstate": "TariffReinstated",
+        "lift": "TariffLifted",
+    },
+    "trade": {"report": "TradeFlowReported"},
+}
+
+HELP = {
+    "announced": "Day announced or signed, YYYY-MM-DD (on or before --date).",
+    "sources": "A source: URL, or JSON {url, title, publisher, published}; repeatable.",
+    "note": "Free text.",
+    "parties": "A party (country code); repeatable, at least two.",
+    "delegations": "A delegate as CC:NAME[:ROLE] or JSON {party, name, role}; repeatable.",
+    "participants": "A participant as CC:NAME[:ROLE] or JSON {party, name, role}; repeatable.",
+    "items": "A controlled item; repeatable.",
+    "products": "A product the tariff applies to; repeatable (none: all goods).",
+    "destinations": "A destination country; repeatable (none: all).",
+    "commitments": "A commitment; repeatable.",
+    "sectors": "A sector; repeatable.",
+    "expires": "First day no longer in force (exclusive), YYYY-MM-DD.",
+    "days": "Days from the effective day (or added to the current expiry).",
+    "until": "First day the suspension no longer applies (exclusive), YYYY-MM-DD.",
+    "truce": "The key of a truce.",
+    "negotiation": "The key of a negotiation.",
+}
+SKIPPED = {"key", "date", "recorded_by"}
+PEOPLE = {"delegations", "participants"}
+
+
+def _person(text: str) -> Any:
+    if text.lstrip().startswith("{"):
+        return json.loads(text)
+    party, _, rest = text.partition(":")
+    name, _, role = rest.partition(":")
+    return {"party": party, "name": name, **({"role": role} if role else {})}
+
+
+def _source(text: str) -> Any:
+    return json.loads(text) if text.lstrip().startswith("{") else {"url": text}
+
+
+def _option_type(annotation: Any) -> tuple[Any, bool]:
+    """The CLI type of a model field, and whether it is a list."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return _option_type(args[0])
+    if typing.get_origin(annotation) is list:
+        return str, True
+    if annotation in (int, float):
+        return annotation, False
+    return str, False
+
+
+def _parameters(model: Any) -> list[inspect.Parameter]:
+    parameters = [
+        inspect.Parameter(
+            "key",
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            annotation=Annotated[str, typer.Argument(help="The aggregate's key (a slug).")],
+        ),
+        inspect.Parameter(
+            "date",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[str, typer.Option("--date", help="Valid time, YYYY-MM-DD.")],
+        ),
+    ]
+    for name, field in model.model_fields.items():
+        if name in SKIPPED:
+            continue
+        kind, many = _option_type(field.annotation)
+        flag = "--" + ("source" if name == "sources" else name.replace("_", "-"))
+        help_text = HELP.get(name, f"{name.replace('_', ' ')}.")
+        option = typer.Option(flag, help=help_text, show_default=False)
+        required = field.is_required()
+        annotation: Any = Annotated[
+            (list[str] if many else kind) if required else (list[str] if many else kind) | None, option
+        ]
+        default = inspect.Parameter.empty if required else None
+        parameters.append(
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        )
+    parameters += [
+        inspect.Parameter("db", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Db),
+        inspect.Parameter("as_user", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=User),
+    ]
+    return parameters
+
+
+def _command(event_type: str) -> Any:
+    from domain import EVENT_TYPES
+
+    model = EVENT_TYPES[event_type]
+
+    def command(**values: Any) -> None:
+        db, as_user = values.pop("db"), values.pop("as_user")
+        event: dict[str, Any] = {"type": event_type}
+        for name, value in values.items():
+            if value is None or value == []:
+                continue
+            if name in PEOPLE:
+                value = [_person(v) for v in value]
+            elif name == "sources":
+                value = [_source(v) for v in value]
+            event[name] = value
+        record_one(event, db, as_user)
+
+    command.__signature__ = inspect.Signature(_parameters(model))  # type: ignore[attr-defined]
+    command.__doc__ = f"Record {event_type}."
+    return command
+
+
+def record_one(event: dict[str, Any], db: str | None, as_user: str | None) -> None:
+    """Validate one event and record it; a refusal names the field and the problem."""
+    from domain import InputError, parse_fact
+    from ledger.application import Candidate
+
+    try:
+        fact = parse_fact(event)
+    except InputError as error:
+        for field, problem in error.problems:
+            typer.echo(f"{field}: {problem}", err=True)
+        raise fail("nothing was recorded") from None
+    with ledger(db) as opened:
+        done = opened.record([Candidate(fact)], as_user)
+    if done.recorded:
+        recorded = done.recorded[0]
+        say(f"recorded {fact.type} {fact.key} at position {recorded.position}")
+    else:
+        say(f"already recorded: {fact.type} {fact.key} (nothing new)")
+
+
+def add_typed_commands(app: typer.Typer) -> None:
+    for group, commands in GROUPS.items():
+        sub = typer.Typer(help=f"Record {group} events.", no_args_is_help=True)
+        for name, event_type in commands.items():
+            sub.command(name, help=f"Record {event_type}.")(_command(event_type))
+        app.add_typer(sub, name=group)

@@ -1,0 +1,118 @@
+"""The read side: each query answers for one `(as_of, known_at)` pair with the JSON of DESIGN §5."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from domain import World
+
+ACTIVE = ("announced", "in_force", "suspended")
+APPLYING = ("in_force", "suspended")
+
+
+def _header(world: World, as_of: date) -> dict[str, Any]:
+    return {"as_of": as_of.isoformat(), "known_at": world.known_at}
+
+
+def _folded(text: str | None) -> str | None:
+    return text.casefold() if text else None
+
+
+def tariffs(
+    world: World,
+    as_of: date,
+    imposer: str | None = None,
+    target: str | None = None,
+    product: str | None = None,
+    include_lifted: bool = False,
+) -> dict[str, Any]:
+    """Tariff layers in effect and the total per imposer→target (for all goods, or for `product`)."""
+    wanted = _folded(product)
+    measures = []
+    for state in world.states("TariffMeasure", as_of):
+        row = state.view(as_of, world.truce_end)
+        if (imposer and row["imposer"] != imposer.upper()) or (target and row["target"] != target.upper()):
+            continue
+        if wanted and row["products"] and wanted not in {p.casefold() for p in row["products"]}:
+            continue
+        if row["status"] in ACTIVE or include_lifted:
+            measures.append(row)
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+    for row in measures:
+        if row["status"] in APPLYING and (not row["products"] or wanted):
+            totals[row["imposer"], row["target"]] += row["rate_pct"]
+    return {
+        **_header(world, as_of),
+        "measures": measures,
+        "totals": [
+            {"imposer": i, "target": t, "product": product, "rate_pct": round(rate, 6)}
+            for (i, t), rate in sorted(totals.items())
+        ],
+    }
+
+
+def controls(
+    world: World,
+    as_of: date,
+    imposer: str | None = None,
+    item: str | None = None,
+    destination: str | None = None,
+    include_lifted: bool = False,
+) -> dict[str, Any]:
+    """Export controls in effect, with licence approvals."""
+    rows = []
+    for state in world.states("ExportControl", as_of):
+        row = state.view(as_of, world.truce_end)
+        if imposer and row["imposer"] != imposer.upper():
+            continue
+        if item and item.casefold() not in {i.casefold() for i in row["items"]}:
+            continue
+        if destination and row["destinations"] and destination.upper() not in row["destinations"]:
+            continue
+        if row["status"] in ACTIVE or include_lifted:
+            rows.append(row)
+    return {**_header(world, as_of), "controls": rows}
+
+
+def truces(world: World, as_of: date) -> dict[str, Any]:
+    return {**_header(world, as_of), "truces": [s.view(as_of, world.truce_end) for s in world.states("Truce", as_of)]}
+
+
+def negotiations(world: World, as_of: date) -> dict[str, Any]:
+    rows = [s.view(as_of, world.truce_end) for s in world.states("Negotiation", as_of)]
+    return {**_header(world, as_of), "negotiations": rows}
+
+
+def trade_flows(world: World, as_of: date) -> dict[str, Any]:
+    rows = [s.view(as_of, world.truce_end) for s in world.states("TradeFlow", as_of)]
+    return {**_header(world, as_of), "trade_flows": rows}
+
+
+def replay(world: World, as_of: date, key: str | None = None) -> dict[str, Any]:
+    """The events that count on `as_of` in valid-time order, and the state they build."""
+    events = world.counting(as_of, key)
+    built = sorted({(r.kind, r.fact.key) for r in events})
+    state: dict[str, Any] = defaultdict(dict)
+    for kind, k in built:
+        aggregate = world.state(kind, k, as_of)
+        if aggregate is not None:
+            state[kind][k] = aggregate.view(as_of, world.truce_end)
+    return {**_header(world, as_of), "events": [r.entry() for r in events], "state": dict(state)}
+
+
+def changes(world: World, start: date, end: date) -> dict[str, Any]:
+    """What took effect or was agreed between `start` and `end` (inclusive), grouped by aggregate."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for recorded in world.counting(end):
+        fact = recorded.fact
+        day = fact.date
+        if start <= day <= end or (fact.creates and start <= fact.start <= end):
+            groups[recorded.kind, fact.key].append(recorded.entry())
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "known_at": world.known_at,
+        "changes": [{"kind": kind, "key": key, "events": events} for (kind, key), events in sorted(groups.items())],
+    }

@@ -1,0 +1,66 @@
+"""Rendering: the same rows as a rich table, JSON or CSV. Nothing here computes an answer."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def cell(value: Any) -> str:
+    """One value as text: lists joined with `; `, nested objects as compact JSON, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "; ".join(cell(item) if not isinstance(item, dict) else _compact(item) for item in value)
+    if isinstance(value, dict):
+        return _compact(value)
+    return str(value)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def emit(answer: dict[str, Any], fmt: Format, tables: Sequence[tuple[str, Sequence[str]]]) -> None:
+    """Print `answer`: whole as JSON, or each `(list name, columns)` as a table or CSV block."""
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt is Format.csv:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        for name, columns in tables:
+            if len(tables) > 1:
+                writer.writerow([f"# {name}"])
+            writer.writerow(columns)
+            writer.writerows([cell(row.get(c)) for c in columns] for row in answer[name])
+        sys.stdout.write(out.getvalue())
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    context = ", ".join(
+        f"{k.replace('_', ' ')} {answer[k]}" for k in ("as_of", "from", "to", "known_at") if k in answer
+    )
+    for name, columns in tables:
+        table = Table(title=f"{name.replace('_', ' ')} ({context})" if context else name, title_justify="left")
+        for column in columns:
+            table.add_column(column.replace("_", " "), overflow="fold")
+        for row in answer[name]:
+            table.add_row(*(escape(cell(row.get(c))) for c in columns))
+        console.print(table)

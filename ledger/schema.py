@@ -1,0 +1,30 @@
+"""The JSON Schema of an event line, generated from the catalogue's models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter
+
+
+def event_schema() -> dict[str, Any]:
+    """One schema per event type, each with its `type` constant, as a `oneOf`."""
+    from domain import EVENT_TYPES, Retracted
+
+    variants = []
+    definitions: dict[str, Any] = {}
+    for name, model in sorted(EVENT_TYPES.items()):
+        if model is Retracted:
+            continue
+        schema = TypeAdapter(model).json_schema(ref_template="#/$defs/{model}")
+        definitions.update(schema.pop("$defs", {}))
+        schema["properties"] = {"type": {"const": name}, **schema["properties"]}
+        schema["required"] = ["type", *schema.get("required", [])]
+        definitions[name] = schema
+        variants.append({"$ref": f"#/$defs/{name}"})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "dipledger event line",
+        "oneOf": variants,
+        "$defs": definitions,
+    }
