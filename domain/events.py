@@ -124,9 +124,11 @@ def parse_fact(line: Any) -> Fact:
         raise InputError([("line", "is not a JSON object")])
     data = dict(line)
     name = data.pop("type", None)
-    cls = EVENT_TYPES.get(name) if isinstance(name, str) else None
+    cls = EVENT_TYPES.get(name) if isinstance(name, str) and name != "Retracted" else None
+    if name == "Retracted":
+        raise InputError([("type", "Retracted is recorded by `dipledger retract POSITION --reason TEXT`")])
     if cls is None:
-        known = ", ".join(sorted(EVENT_TYPES))
+        known = ", ".join(sorted(set(EVENT_TYPES) - {"Retracted"}))
         raise InputError([("type", f"unknown event type {name!r} (one of: {known})")])
     try:
         return cls.model_validate(data)
