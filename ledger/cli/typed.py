@@ -89,6 +89,8 @@ def _source(text: str) -> Any:
 def _option_type(annotation: Any) -> tuple[Any, bool]:
     """The CLI type of a model field, and whether it is a list."""
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) is Annotated:
+        return _option_type(args[0])
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
         return _option_type(args[0])
     if typing.get_origin(annotation) is list:
