@@ -89,15 +89,14 @@ class Ledger:
         timelines = Timelines(self.store)
         problems: list[tuple[str, str, str]] = []
         fresh: dict[tuple[str, str], list[Candidate]] = {}
+        in_batch: dict[tuple[str, str, str | None], Fact] = {}
         skipped = 0
         for candidate in candidates:
             fact = candidate.fact
-            recorded = timelines.ids(fact.kind, fact.key).get(fact.id or "")
-            batch = fresh.setdefault((fact.kind, fact.key), [])
-            earlier = next((c.fact for c in batch if c.fact.id == fact.id), None)
-            same = recorded or earlier
+            same = timelines.ids(fact.kind, fact.key).get(fact.id or "") or in_batch.get((fact.kind, fact.key, fact.id))
             if same is None:
-                batch.append(candidate)
+                fresh.setdefault((fact.kind, fact.key), []).append(candidate)
+                in_batch[fact.kind, fact.key, fact.id] = fact
                 continue
             if same.canonical() != fact.canonical():
                 problems.append((candidate.origin, "id", f"{fact.id} is already recorded with other content"))
@@ -225,8 +224,11 @@ class Timelines:
         self.read: Callable[[str, str], list[Recorded]] = cache(lambda kind, key: store.aggregate(kind, key))
         self.pending: dict[tuple[str, str], list[Recorded]] = {}
         self.truce_end = cache(self._truce_end)
+        self.ids: Callable[[str, str], dict[str, Fact]] = cache(self._ids)
+        self.exists: Callable[[str, str], bool] = cache(self._exists)
 
-    def ids(self, kind: str, key: str) -> dict[str, Fact]:
+    def _ids(self, kind: str, key: str) -> dict[str, Fact]:
+        """The ids recorded in one aggregate, retracted or not."""
         return {r.fact.id: r.fact for r in self.read(kind, key) if r.fact.id}
 
     def next_version(self, kind: str, key: str) -> int:
@@ -241,7 +243,7 @@ class Timelines:
     def live(self, kind: str, key: str) -> list[Recorded]:
         return without_retracted(self.read(kind, key)) + self.pending.get((kind, key), [])
 
-    def exists(self, kind: str, key: str) -> bool:
+    def _exists(self, kind: str, key: str) -> bool:
         return any(r.fact.creates for r in self.live(kind, key))
 
     def references(self, fact: Fact) -> Iterable[tuple[str, str]]:
