@@ -20,7 +20,7 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 class Model(BaseModel):
     """Base of every catalogue model: frozen, and a field not in the catalogue is an error."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
 
 
 @cache
