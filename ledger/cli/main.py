@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ledger.cli.common import AsOf, Db, Fmt, KnownAt, User, fail, is_terminal, ledger, parse_day, say
+from ledger.cli.integrity import add_integrity_commands
 from ledger.cli.typed import add_typed_commands
 from ledger.render import Format, emit
 
@@ -311,3 +312,4 @@ def changes(
 
 
 add_typed_commands(app)
+add_integrity_commands(app)
