@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, OperationalError
 
 from domain import KINDS, Fact, LedgerError, LedgerRuleError, Recorded, Retracted, RuleBroken, World, fold
 from domain.errors import UnknownAggregate
@@ -82,6 +82,8 @@ class Ledger:
                 return Recording(self.store.insert(plan, datetime.now(UTC)), skipped)
             except IntegrityError:
                 continue
+            except OperationalError as error:
+                raise _locked(error) from None
         raise WriteConflict(f"gave up after {RETRIES} write conflicts with other writers; try again")
 
     def _plan(self, candidates: Sequence[Candidate]) -> tuple[list[tuple[Fact, int]], int]:
@@ -153,6 +155,8 @@ class Ledger:
                 return self.store.insert([(fact, events[-1].version + 1)], datetime.now(UTC))[0]
             except IntegrityError:
                 continue
+            except OperationalError as error:
+                raise _locked(error) from None
         raise WriteConflict(f"gave up after {RETRIES} write conflicts with other writers; try again")
 
     # Reading ---------------------------------------------------------------------------------
@@ -195,6 +199,13 @@ def parse_moment(text: str) -> datetime:
     except ValueError:
         raise LedgerError(f"--known-at: {text!r} is neither a position nor an ISO-8601 timestamp") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _locked(error: OperationalError) -> Exception:
+    """SQLite's "database is locked" or PostgreSQL's lock timeout: another writer kept the lock too long."""
+    if "lock" not in str(error):
+        return error
+    return WriteConflict(f"another writer kept the ledger locked past the timeout ({error}); try again")
 
 
 def _stamp(fact: Fact, user: str) -> Fact:
