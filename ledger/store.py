@@ -8,8 +8,10 @@ its state is the event's normalised JSON with the time it was recorded.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -25,6 +27,9 @@ from domain.errors import LedgerError
 NAMESPACE = uuid.UUID("6f1d6a36-5b1e-5d7c-9c1e-d1b1ed9e0000")
 DEFAULT_DB = "dipledger.db"
 PAGE = 10_000
+OPEN_ATTEMPTS = 5
+CREATION_RACES = ("concurrently updated", "duplicate key value")
+"""PostgreSQL's answers when two processes create or replace the same tables or functions at once."""
 
 
 class StorageError(LedgerError):
@@ -80,12 +85,19 @@ class EventStore(Application):
     def __init__(self, db: str):
         self.db = db
         is_new_file = "://" not in db and not os.path.exists(db)
-        try:
-            super().__init__(env=settings(db))
-        except Exception as error:  # the driver's own message, without secrets
-            raise StorageError(f"cannot open the ledger at {redact(db)}: {redact(str(error))}") from None
+        for attempt in range(1, OPEN_ATTEMPTS + 1):
+            try:
+                super().__init__(env=settings(db))
+                break
+            except Exception as error:  # the driver's own message, without secrets
+                if attempt < OPEN_ATTEMPTS and any(race in str(error) for race in CREATION_RACES):
+                    time.sleep(0.05 * attempt)  # another process was creating the tables at the same moment
+                    continue
+                raise StorageError(f"cannot open the ledger at {redact(db)}: {redact(str(error))}") from None
         if is_new_file and os.path.exists(db):
-            os.chmod(db, 0o600)
+            for path in (db, f"{db}-wal", f"{db}-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.chmod(path, 0o600)
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
