@@ -21,16 +21,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from eventsourcing.persistence import IntegrityError, Notification, OperationalError, PersistenceError, Tracking
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
 from domain.errors import InputError
-from ledger.store import StorageError
+from ledger.store import OPEN_ATTEMPTS, StorageError
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -166,11 +167,19 @@ def _postgres_chain_recorder() -> type:
 
 
 def chain_recorder(store: EventStore) -> ChainRecorder:
-    if hasattr(store.recorder, "datastore") and hasattr(store.recorder.datastore, "schema"):
-        recorder: Any = store.factory.tracking_recorder(_postgres_chain_recorder())
-    else:
-        recorder = store.factory.tracking_recorder(SQLiteChainRecorder)
-    return recorder
+    """The chain's recorder, its tables created if need be (retried when another process races it)."""
+    postgres = hasattr(store.recorder, "datastore") and hasattr(store.recorder.datastore, "schema")
+    cls = _postgres_chain_recorder() if postgres else SQLiteChainRecorder
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            recorder: Any = store.factory.tracking_recorder(cls)
+            return recorder
+        except PersistenceError as error:
+            if attempt == OPEN_ATTEMPTS:
+                raise StorageError(f"cannot create the hash chain's tables: {error}") from None
+            time.sleep(0.05 * attempt)
 
 
 # Keeping the chain -----------------------------------------------------------------------------
@@ -193,6 +202,8 @@ def catch_up(store: EventStore, chain: ChainRecorder) -> Link | None:
             chain.insert_links(links, Tracking(CHAIN, page[-1].id))
         except IntegrityError:
             continue  # another process chained these rows first: read where it stopped
+        except OperationalError as error:  # SQLite's lock held by another writer past the timeout
+            raise StorageError(f"cannot extend the hash chain: {error}") from None
 
 
 def head_digest(ledger: Ledger) -> str:
