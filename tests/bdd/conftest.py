@@ -72,8 +72,8 @@ class Desk:
         assert result.exit_code == 0, result.stderr
 
     def known_at(self, phrase: str | None) -> list[str]:
-        """`--known-at` for "position 4", a noted moment in quotes, or an ISO timestamp or date."""
-        if not phrase:
+        """`--known-at` for "now", "position 4", a noted moment in quotes, or an ISO timestamp or date."""
+        if not phrase or phrase == "now":
             return []
         if found := re.fullmatch(r"position (\d+)", phrase):
             return ["--known-at", found[1]]
@@ -103,7 +103,7 @@ def event_type(words: str) -> str:
     return "".join(word.capitalize() for word in words.split())
 
 
-def _split(value: str) -> list[str]:
+def split_list(value: str) -> list[str]:
     return [part for part in re.split(r"\s*,\s*|\s+and\s+", value.strip()) if part]
 
 
@@ -129,9 +129,9 @@ def _value(event_type_name: str, name: str, text: str) -> Any:
     if name in PEOPLE:
         return [_person(person) for person in re.split(r"\s*,\s*", text)]
     if name == "sources":
-        return [{"url": url} for url in _split(text)]
+        return [{"url": url} for url in split_list(text)]
     if list in shape:
-        return _split(text)
+        return split_list(text)
     if shape & {int, float} and (number := re.search(NUMBER, text)):
         return float(number[0]) if "." in number[0] else int(number[0])
     return text
@@ -272,6 +272,11 @@ def log_holds(desk: Desk, count: int) -> None:
     assert len(desk.read("log")["events"]) == count
 
 
+@then(parsers.parse("the answer is as known at position {position:d}"))
+def answer_known_at(answer: dict[str, Any], position: int) -> None:
+    assert answer["known_at"] == position
+
+
 # Then: tariffs ----------------------------------------------------------------------------------
 
 
@@ -366,7 +371,7 @@ def truce_allegation(answer: dict[str, Any], key: str, by: str, against: str, da
 # Then: export controls --------------------------------------------------------------------------
 
 
-def _control(answer: dict[str, Any], key: str) -> dict[str, Any]:
+def control_row(answer: dict[str, Any], key: str) -> dict[str, Any]:
     found = [c for c in answer["controls"] if c["key"] == key]
     assert found, f"{key} is not listed: {[c['key'] for c in answer['controls']]}"
     return found[0]
@@ -379,7 +384,7 @@ def _control(answer: dict[str, Any], key: str) -> dict[str, Any]:
     )
 )
 def control_is(answer: dict[str, Any], key: str, words: str, since: str | None, until: str | None) -> None:
-    control = _control(answer, key)
+    control = control_row(answer, key)
     assert control["status"] == status(words), control
     if since is not None:
         assert control["since"] == since, control
@@ -389,7 +394,12 @@ def control_is(answer: dict[str, Any], key: str, words: str, since: str | None, 
 
 @then(parsers.re(r"the export control (?P<key>\S+) controls exactly (?P<items>.+)"))
 def control_items(answer: dict[str, Any], key: str, items: str) -> None:
-    assert sorted(_control(answer, key)["items"]) == sorted(_split(items))
+    assert sorted(control_row(answer, key)["items"]) == sorted(split_list(items))
+
+
+@then(parsers.re(r"the export control (?P<key>\S+) has (?P<count>\d+) approvals? of licences"))
+def licence_approvals(answer: dict[str, Any], key: str, count: str) -> None:
+    assert control_row(answer, key)["licence_approvals"] == int(count)
 
 
 @then(parsers.parse("the export control {key} is not listed"))
@@ -409,3 +419,13 @@ def import_refused(desk: Desk, outcome: Outcome, line: str, name: str, name_of_f
     assert where in result.stderr, result.stderr
     assert "nothing was recorded" in result.stderr
     assert desk.head() == outcome.head_before
+
+
+@then(parsers.parse('the refusal also says "{words}"'))
+def refusal_also_says(outcome: Outcome, words: str) -> None:
+    assert words in outcome.result.stderr, outcome.result.stderr
+
+
+@then(parsers.parse("the truce {key} is not listed"))
+def truce_not_listed(answer: dict[str, Any], key: str) -> None:
+    assert key not in [t["key"] for t in answer["truces"]]

@@ -6,7 +6,7 @@ from typing import Any
 
 from pytest_bdd import parsers, scenarios, then
 
-from tests.bdd.conftest import DAY, _control, _split, country
+from tests.bdd.conftest import DAY, control_row, country, split_list
 
 scenarios("london_talks.feature")
 
@@ -32,7 +32,7 @@ def round_convened(answer: dict[str, Any], name: str, key: str, day: str, place:
 def delegation_includes(answer: dict[str, Any], party: str, name: str, people: str) -> None:
     code = country(party)
     names = [d["name"] for d in _round(answer, name)["delegations"] if d["party"] == code]
-    assert set(_split(people)) <= set(names), names
+    assert set(split_list(people)) <= set(names), names
 
 
 @then(parsers.re(r"the Chinese delegation to the round (?P<name>\S+) is led by (?P<person>[^,]+), (?P<role>.+)"))
@@ -71,14 +71,14 @@ def leaders_spoke(answer: dict[str, Any], one: str, other: str, mode: str, day: 
     parsers.re(r"the export control (?P<key>\S+) of (?P<imposer>.+?) requires a (?P<regime>licence) for (?P<items>.+)")
 )
 def control_requires(answer: dict[str, Any], key: str, imposer: str, regime: str, items: str) -> None:
-    control = _control(answer, key)
+    control = control_row(answer, key)
     assert (control["imposer"], control["regime"], control["destinations"]) == (country(imposer), regime, [])
-    assert set(_split(items)) <= set(control["items"]), control["items"]
+    assert set(split_list(items)) <= set(control["items"]), control["items"]
 
 
 @then(parsers.re(r"the export control (?P<key>\S+) has (?P<count>\d+) approvals? of licences, their number unknown"))
 def licences_unknown(answer: dict[str, Any], key: str, count: str) -> None:
-    control = _control(answer, key)
+    control = control_row(answer, key)
     assert (control["licence_approvals"], control["licences_approved"]) == (int(count), 0), control
 
 
