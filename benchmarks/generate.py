@@ -143,13 +143,14 @@ class Episode:
             d = max(d + timedelta(days=1), expires - timedelta(days=rng.randint(1, 10)))
             if d >= expires:
                 break
-            extension = (
-                {"days": rng.choice((30, 90, 180))}
-                if rng.random() < 0.5
-                else {"expires": day(expires + timedelta(days=90))}
-            )
+            if rng.random() < 0.5:
+                added = rng.choice((30, 90, 180))
+                extension: Event = {"days": added}
+            else:
+                added = 90
+                extension = {"expires": day(expires + timedelta(days=added))}
             events.append(self.event("TruceExtended", key, d, **extension))
-            expires = expires + timedelta(days=extension.get("days", 90))
+            expires = expires + timedelta(days=added)
         if rng.random() < 0.2:
             d = self.later(d, 1, 60)
             events.append(self.event("TruceTerminated", key, d, by=self.a, reason="Talks broke down."))

@@ -1,0 +1,522 @@
+"""The performance harness of DESIGN §11: each figure beside a baseline measured in the same run.
+
+`python -m benchmarks.run [--events N] [--postgres URL] [--out benchmarks/RESULTS.md]` generates an
+N-event ledger (benchmarks.generate), measures, prints each figure as it is taken, and writes the
+figures with the machine, the date and the command to `--out`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from benchmarks import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "london-talks-2025.jsonl"
+BATCH = 1_000
+"""Events per `save(*aggregates)` call of the eventsourcing baseline."""
+
+
+@dataclass
+class Figure:
+    what: str
+    backend: str
+    value: str
+    baseline: str
+    ratio: str
+    target: str
+    verdict: str
+
+    def line(self) -> str:
+        return (
+            f"{self.what} [{self.backend}]: {self.value} | baseline {self.baseline} | {self.ratio} | "
+            f"target {self.target} | {self.verdict}"
+        )
+
+
+class Report:
+    """Figures as they are taken: printed at once, kept for the results file."""
+
+    def __init__(self) -> None:
+        self.figures: list[Figure] = []
+        self.notes: list[str] = []
+
+    def add(self, figure: Figure) -> None:
+        self.figures.append(figure)
+        print(figure.line(), flush=True)
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+        print(f"  note: {text}", flush=True)
+
+    def table(self) -> str:
+        rows = [
+            "| what | backend | figure | baseline (same run) | ratio | target | verdict |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        rows += [
+            f"| {f.what} | {f.backend} | {f.value} | {f.baseline} | {f.ratio} | {f.target} | {f.verdict} |"
+            for f in self.figures
+        ]
+        return "\n".join(rows)
+
+
+def verdict(ok: bool, qualifier: str = "") -> str:
+    return ("PASS" if ok else "FAIL") + (f" ({qualifier})" if qualifier else "")
+
+
+def rate(events: int, seconds: float) -> str:
+    return f"{events / seconds:,.0f} events/s ({events:,} in {seconds:.2f} s)"
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms"
+
+
+# Import ---------------------------------------------------------------------------------------
+
+
+def dipledger_import(path: Path, db: str) -> float:
+    """Seconds to record every line of `path` in process, as `dipledger import` does."""
+    from ledger.application import Ledger
+    from ledger.jsonl import read_events
+
+    started = time.perf_counter()
+    opened = Ledger(db)
+    try:
+        with path.open("rb") as stream:
+            candidates = list(read_events([(str(path), stream)]))
+        opened.record(candidates, "benchmark")
+    finally:
+        opened.close()
+    return time.perf_counter() - started
+
+
+NAMESPACE = uuid.UUID("0b3a3c0e-1d0c-4d5e-8f00-000000000b3c")
+
+
+class Entry(Aggregate):
+    """The baseline's aggregate: one per key, each event carrying the line's payload as a dict."""
+
+    @staticmethod
+    def create_id(name: str) -> uuid.UUID:
+        return uuid.uuid5(NAMESPACE, name)
+
+    @event("Opened")
+    def __init__(self, name: str, payload: dict[str, Any]) -> None:
+        self.name = name
+
+    @event("Happened")
+    def happened(self, payload: dict[str, Any]) -> None:
+        pass
+
+
+def eventsourcing_save(path: Path, env: dict[str, str]) -> float:
+    """Seconds for eventsourcing alone to store the same events: one aggregate per key, 1,000 a save."""
+    from eventsourcing.application import Application
+
+    started = time.perf_counter()
+    app: Application[uuid.UUID] = Application(env=env)
+    entries: dict[str, Entry] = {}
+    pending: dict[str, Entry] = {}
+    count = 0
+    with path.open("rb") as stream:
+        for raw in stream:
+            payload = json.loads(raw)
+            key = payload["key"]
+            if key in entries:
+                entries[key].happened(payload)
+            else:
+                entries[key] = Entry(name=key, payload=payload)
+            pending[key] = entries[key]
+            count += 1
+            if count % BATCH == 0:
+                app.save(*pending.values())
+                pending.clear()
+    if pending:
+        app.save(*pending.values())
+    app.close()
+    return time.perf_counter() - started
+
+
+def measure_import(
+    report: Report, path: Path, events: int, db: str, baseline_env: dict[str, str], backend: str
+) -> None:
+    ours = dipledger_import(path, db)
+    theirs = eventsourcing_save(path, baseline_env)
+    ratio = theirs / ours
+    report.add(
+        Figure(
+            f"import of {events:,} events (in process: read_events + Ledger.record)",
+            backend,
+            rate(events, ours),
+            f"eventsourcing save(), {BATCH:,} events a call: {rate(events, theirs)}",
+            f"{ratio:.2f}×",
+            "≥ 1.0×",
+            verdict(ratio >= 1.0),
+        )
+    )
+
+
+# Queries --------------------------------------------------------------------------------------
+
+
+def measure_queries(report: Report, db: str, events: int, backend: str, samples: int, budget: float, seed: int) -> None:
+    from ledger import projections
+    from ledger.application import Ledger
+
+    opened = Ledger(db)
+    head = opened.head()
+    rng = random.Random(seed)
+    span = (date(2027, 1, 1) - generate.FIRST_DAY).days
+    try:
+        for name, query in (("tariffs", projections.tariffs), ("controls", projections.controls)):
+            times: list[float] = []
+            spent = time.perf_counter()
+            while len(times) < samples and (len(times) < 3 or time.perf_counter() - spent < budget):
+                as_of = generate.FIRST_DAY + timedelta(days=rng.randrange(span))
+                known_at = str(rng.randint(1, head))
+                started = time.perf_counter()
+                query(opened.world(opened.resolve_known_at(known_at)), as_of)
+                times.append(time.perf_counter() - started)
+            p50, p95 = percentile(times, 50), percentile(times, 95)
+            report.add(
+                Figure(
+                    f"`{name}` query in process on {events:,} events (world at random known-at + projection, "
+                    f"random as-of; {len(times)} samples)",
+                    backend,
+                    f"p50 {ms(p50)}, p95 {ms(p95)}",
+                    "—",
+                    "—",
+                    "p50 ≤ 20 ms, p95 ≤ 50 ms",
+                    verdict(p50 <= 0.020 and p95 <= 0.050),
+                )
+            )
+    finally:
+        opened.close()
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+# Rebuild --------------------------------------------------------------------------------------
+
+
+def measure_rebuild(report: Report, db: str, events: int, backend: str) -> None:
+    from ledger.application import Ledger
+    from ledger.store import PAGE
+
+    opened = Ledger(db)
+    try:
+        head = opened.head()
+        started = time.perf_counter()
+        opened.world(head)
+        world = time.perf_counter() - started
+        started = time.perf_counter()
+        start, decoded = 1, 0
+        while True:
+            page = opened.store.recorder.select_notifications(start, PAGE)
+            for item in page:
+                json.loads(item.state)
+                decoded += 1
+            if len(page) < PAGE:
+                break
+            start = page[-1].id + 1
+        raw = time.perf_counter() - started
+    finally:
+        opened.close()
+    ratio = raw / world
+    report.add(
+        Figure(
+            f"rebuild stand-in: build a World at the head from {events:,} events (no persistent read models yet)",
+            backend,
+            rate(decoded, world),
+            f"select_notifications + json.loads: {rate(decoded, raw)}",
+            f"{ratio:.2f}×",
+            "≥ 0.5×",
+            verdict(ratio >= 0.5, "World build, not a projection rebuild"),
+        )
+    )
+
+
+# Command line ---------------------------------------------------------------------------------
+
+
+def dipledger_command() -> str:
+    beside = Path(sys.executable).parent / "dipledger"
+    return str(beside) if beside.exists() else shutil.which("dipledger") or "dipledger"
+
+
+def wall(command: list[str], runs: int) -> float:
+    """Median wall time of `command` run `runs` times (it must succeed)."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def measure_cli_start(report: Report, work: Path, runs: int) -> float:
+    """CLI start beside importing its libraries; returns the median of `dipledger --version`."""
+    cli = dipledger_command()
+    small = str(work / "small.db")
+    subprocess.run([cli, "import", str(EXAMPLE), "--db", small], check=True, capture_output=True)
+    imports = wall([sys.executable, "-c", "import typer, pydantic, eventsourcing.application"], runs)
+    version = wall([cli, "--version"], runs)
+    tariffs = wall([cli, "tariffs", "--db", small, "--as-of", "2025-06-10"], runs)
+    for label, seconds in (
+        ("`dipledger --version`", version),
+        ("`dipledger tariffs` on the 36-event example", tariffs),
+    ):
+        report.add(
+            Figure(
+                f"CLI start: {label} (median of {runs})",
+                "sqlite",
+                ms(seconds),
+                f'`python -c "import typer, pydantic, eventsourcing.application"`: {ms(imports)}',
+                f"{seconds / imports:.2f}×",
+                "≤ 1.5×",
+                verdict(seconds / imports <= 1.5),
+            )
+        )
+    return version
+
+
+def measure_shell_query(report: Report, db: str, events: int, version: float, runs: int) -> None:
+    cli = dipledger_command()
+    seconds = wall([cli, "tariffs", "--format", "json", "--db", db, "--as-of", "2020-06-30"], runs)
+    report.add(
+        Figure(
+            f"`dipledger tariffs --format json` from the shell on {events:,} events (median of {runs})",
+            "sqlite",
+            ms(seconds),
+            f"`dipledger --version`: {ms(version)}",
+            f"{seconds / version:.2f}×",
+            "≤ 1.5×",
+            verdict(seconds / version <= 1.5),
+        )
+    )
+
+
+# Memory ---------------------------------------------------------------------------------------
+
+CHILD = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def peak_import_memory(path: Path, db: Path) -> int:
+    """Peak resident memory, in bytes, of `dipledger import FILE` in a process of its own."""
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, dipledger_command(), "import", str(path), "--db", str(db)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(out.stdout.strip()) * 1024  # ru_maxrss is in KiB on Linux
+
+
+def measure_memory(report: Report, work: Path, events: int, seed: int) -> None:
+    sizes = sorted({max(events // 5, 1), events})
+    peaks = {}
+    for size in sizes:
+        path = work / f"memory-{size}.jsonl"
+        with path.open("w", encoding="utf-8") as out:
+            generate.write(size, seed, out)
+        peaks[size] = (peak_import_memory(path, work / f"memory-{size}.db"), path.stat().st_size)
+        path.unlink()
+    million = 1_000_000
+    peak = peaks[events][0]
+    projected: float = peak
+    qualifier = ""
+    if events < million:
+        small = sizes[0]
+        growth = (peak - peaks[small][0]) / (events - small) if events > small else 0.0
+        projected, qualifier = peak + growth * (million - events), "projected to 1,000,000 events from two sizes"
+    measured = ", ".join(
+        f"{size:,} events ({peaks[size][1] / 2**20:,.1f} MB file): {peaks[size][0] / 2**20:,.0f} MB" for size in sizes
+    )
+    report.add(
+        Figure(
+            "peak memory (maxrss) of `dipledger import FILE` in a child process",
+            "sqlite",
+            measured,
+            "—",
+            f"1,000,000 events: {projected / 2**20:,.0f} MB" + (" (projected)" if qualifier else ""),
+            "< 300 MB for 1,000,000 events, not growing with the file",
+            verdict(projected < 300 * 2**20, qualifier),
+        )
+    )
+
+
+# PostgreSQL -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def fresh_schemas(url: str, *suffixes: str) -> Iterator[list[str]]:
+    """Fresh schemas on the server of `url` (its query left out), dropped afterwards; their URLs."""
+    import psycopg
+
+    base = url.split("?", 1)[0]
+    names = [f"bench_{uuid.uuid4().hex[:10]}{suffix}" for suffix in suffixes]
+    with psycopg.connect(base, autocommit=True) as connection:
+        for name in names:
+            connection.execute(f'CREATE SCHEMA "{name}"')
+    try:
+        yield [f"{base}?schema={name}" for name in names]
+    finally:
+        with psycopg.connect(base, autocommit=True) as connection:
+            for name in names:
+                connection.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+# Running --------------------------------------------------------------------------------------
+
+
+def machine() -> list[str]:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    when = subprocess.run(["date", "-u"], capture_output=True, text=True).stdout.strip()
+    return [
+        f"- date: {when}",
+        f"- machine: {os.cpu_count()} cores (nproc), {model}",
+        f"- Python {platform.python_version()} on {platform.system()} {platform.release()}",
+    ]
+
+
+def write_file(path: Path, events: int, seed: int) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        generate.write(events, seed, out)
+
+
+def run(args: argparse.Namespace, report: Report) -> None:
+    from ledger.store import settings
+
+    with tempfile.TemporaryDirectory(prefix="dipledger-bench-") as tmp:
+        work = Path(tmp)
+        big = work / "ledger.jsonl"
+        started = time.perf_counter()
+        write_file(big, args.events, args.seed)
+        seconds, size = time.perf_counter() - started, big.stat().st_size / 2**20
+        report.note(f"generated {args.events:,} events ({size:,.1f} MB) in {seconds:.1f} s, seed {args.seed}")
+        db = str(work / "ledger.db")
+        step(
+            report,
+            "import",
+            lambda: measure_import(report, big, args.events, db, settings(str(work / "baseline.db")), "sqlite"),
+        )
+        step(
+            report,
+            "queries",
+            lambda: measure_queries(report, db, args.events, "sqlite", args.samples, args.budget, args.seed),
+        )
+        step(report, "rebuild", lambda: measure_rebuild(report, db, args.events, "sqlite"))
+        if not args.skip_shell:
+            version = measure_cli_start(report, work, args.runs)
+            step(report, "shell", lambda: measure_shell_query(report, db, args.events, version, max(3, args.runs // 2)))
+        if not args.skip_memory:
+            step(report, "memory", lambda: measure_memory(report, work, args.memory_events, args.seed))
+        if args.postgres:
+            pg_events = args.postgres_events or args.events
+            pg_file = work / "postgres.jsonl"
+            write_file(pg_file, pg_events, args.seed)
+            with fresh_schemas(args.postgres, "", "_es") as (ours, theirs):
+                step(
+                    report,
+                    "postgres import",
+                    lambda: measure_import(report, pg_file, pg_events, ours, settings(theirs), "postgresql"),
+                )
+                step(
+                    report,
+                    "postgres queries",
+                    lambda: measure_queries(
+                        report, ours, pg_events, "postgresql", args.samples, args.budget, args.seed
+                    ),
+                )
+
+
+def step(report: Report, name: str, action: Callable[[], None]) -> None:
+    """Run one measurement; a failure is reported as such and the others still run."""
+    try:
+        action()
+    except Exception as error:  # a broken measurement must not hide the others
+        report.add(Figure(name, "—", f"could not be measured: {type(error).__name__}: {error}", "—", "—", "—", "ERROR"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000, help="events in the ledger measured (default 100000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--postgres", help="postgresql:// URL: also measure import and queries there (fresh schemas)")
+    parser.add_argument("--postgres-events", type=int, help="events for PostgreSQL (default: --events)")
+    parser.add_argument(
+        "--memory-events", type=int, default=50_000, help="M for the memory figure (1000000 for the target)"
+    )
+    parser.add_argument("--samples", type=int, default=20, help="most query samples per projection (default 20)")
+    parser.add_argument(
+        "--budget", type=float, default=20.0, help="seconds per projection before sampling stops (at least 3 samples)"
+    )
+    parser.add_argument("--runs", type=int, default=5, help="runs per command-line timing (median; default 5)")
+    parser.add_argument("--skip-shell", action="store_true", help="leave out the command-line timings")
+    parser.add_argument("--skip-memory", action="store_true", help="leave out the memory figure")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"), help="results file ('-': none)")
+    args = parser.parse_args(argv)
+
+    from ledger.store import redact
+
+    command = "python -m benchmarks.run " + " ".join(redact(a) for a in (argv if argv is not None else sys.argv[1:]))
+    report = Report()
+    header = machine()
+    print("\n".join(header), flush=True)
+    started = time.perf_counter()
+    run(args, report)
+    elapsed = time.perf_counter() - started
+    print(f"\n{report.table()}\n\nfinished in {elapsed:,.0f} s", flush=True)
+    if args.out != "-":
+        text = [
+            "# Benchmark results",
+            "",
+            *header,
+            f"- command: `{command}` (finished in {elapsed:,.0f} s)",
+            "",
+            report.table(),
+            "",
+            *(f"- {note}" for note in report.notes),
+            "",
+        ]
+        Path(args.out).write_text("\n".join(text), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

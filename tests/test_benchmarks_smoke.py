@@ -1,0 +1,65 @@
+"""The benchmark harness works end to end: its ledgers are accepted and it prints every figure."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from benchmarks import generate, run
+from ledger.application import Ledger
+from ledger.jsonl import read_events
+
+
+def _generated(count: int, seed: int) -> str:
+    out = io.StringIO()
+    generate.write(count, seed, out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_every_generated_event_is_recorded_without_refusal(db: str, tmp_path: Path, seed: int) -> None:
+    path = tmp_path / "generated.jsonl"
+    path.write_text(_generated(300, seed), encoding="utf-8")
+    ledger = Ledger(db)
+    try:
+        with path.open("rb") as stream:
+            done = ledger.record(list(read_events([(str(path), stream)])))
+        assert (len(done.recorded), done.skipped) == (300, 0)
+        kinds = {recorded.kind for recorded in done.recorded}
+        assert kinds == {"Negotiation", "Truce", "TariffMeasure", "ExportControl", "TradeFlow"}
+    finally:
+        ledger.close()
+
+
+def test_the_generator_gives_the_same_ledger_for_the_same_seed() -> None:
+    first = _generated(500, 3)
+    assert first == _generated(500, 3)
+    assert first != _generated(500, 4)
+    assert len(first.splitlines()) == 500
+
+
+def test_the_harness_prints_every_figure_with_its_target(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    results = tmp_path / "RESULTS.md"
+    small = ["--events", "300", "--memory-events", "300", "--samples", "3", "--budget", "0.1", "--runs", "1"]
+    run.main([*small, "--out", str(results)])
+    printed = capsys.readouterr().out
+    for figure in (
+        "import of 300 events",
+        "`tariffs` query in process on 300 events",
+        "`controls` query in process on 300 events",
+        "rebuild stand-in",
+        "CLI start: `dipledger --version`",
+        "CLI start: `dipledger tariffs` on the 36-event example",
+        "`dipledger tariffs --format json` from the shell on 300 events",
+        "peak memory (maxrss) of `dipledger import FILE`",
+    ):
+        figure_lines = [line for line in printed.splitlines() if line.startswith(figure)]
+        assert len(figure_lines) == 1, figure
+        assert "target" in figure_lines[0]
+        assert figure_lines[0].rstrip().endswith(("PASS", "FAIL", ")")), figure_lines[0]
+    assert "ERROR" not in printed
+    written = results.read_text(encoding="utf-8")
+    assert "| import of 300 events" in written
+    assert "- machine: " in written
