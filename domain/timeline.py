@@ -109,7 +109,7 @@ def fold(
                 raise ValueError(f"{state.key} already exists")
             if fact.date < state.start:
                 raise ValueError(f"it is dated before {state.key} began on {state.start}")
-            if state.closed_on is not None:
+            if state.closed_on is not None and (fact.date > state.closed_on or fact.closes):
                 raise ValueError(f"nothing may follow: {state.key} was {state.closing_word} on {state.closed_on}")
             state.apply(fact, truces)
         except ValueError as problem:

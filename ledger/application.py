@@ -133,6 +133,7 @@ class Ledger:
             events = self.store.aggregate(target.kind, target.fact.key)
             if any(isinstance(r.fact, Retracted) and r.fact.retracts == position for r in events):
                 raise LedgerRuleError(f"position {position} is already retracted")
+            self._check_not_named(target)
             remaining = [r for r in without_retracted(events) if r.position != position]
             timelines = Timelines(self.store)
             try:
@@ -158,6 +159,18 @@ class Ledger:
             except OperationalError as error:
                 raise _locked(error) from None
         raise WriteConflict(f"gave up after {RETRIES} write conflicts with other writers; try again")
+
+    def _check_not_named(self, target: Recorded) -> None:
+        """A truce or negotiation may not lose its creation while other aggregates name it."""
+        field = {"Truce": "truce", "Negotiation": "negotiation"}.get(target.kind)
+        if not target.fact.creates or field is None:
+            return
+        for recorded in without_retracted(self.store.notifications()):
+            if recorded.kind != target.kind and getattr(recorded.fact, field, None) == target.fact.key:
+                raise LedgerRuleError(
+                    f"cannot retract position {target.position}: position {recorded.position} depends on it "
+                    f"({recorded.fact.type} {recorded.fact.key} names {field} {target.fact.key}); retract that first"
+                )
 
     # Reading ---------------------------------------------------------------------------------
 
