@@ -133,4 +133,6 @@ def parse_fact(line: Any) -> Fact:
     try:
         return cls.model_validate(data)
     except ValidationError as error:
-        raise InputError.from_validation(error) from None
+        refused = InputError.from_validation(error).problems
+        # a field name comes from the input: shown escaped, so it cannot end the line or drive a terminal
+        raise InputError([(f if f.isprintable() else repr(f), problem) for f, problem in refused]) from None

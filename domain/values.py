@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from datetime import date
 from functools import cache
 from typing import Annotated, Any
@@ -53,7 +54,7 @@ def _text(value: Any) -> str:
         raise ValueError("must not be empty")
     if len(text) > MAX_TEXT:
         raise ValueError(f"is longer than {MAX_TEXT} characters")
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
+    if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in text):  # C0, DEL and C1
         raise ValueError("contains control characters")
     return text
 
