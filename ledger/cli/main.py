@@ -10,6 +10,7 @@ import typer
 
 from ledger.cli.common import AsOf, Db, Fmt, KnownAt, User, fail, is_terminal, ledger, parse_day, say
 from ledger.cli.integrity import add_integrity_commands
+from ledger.cli.reports import ChangesFormat, add_report_commands
 from ledger.cli.typed import add_typed_commands
 from ledger.render import Format, emit
 
@@ -293,7 +294,7 @@ def changes(
     start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
     end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (inclusive).")],
     known_at: KnownAt = None,
-    fmt: Fmt = Format.table,
+    fmt: Annotated[ChangesFormat, typer.Option("--format", "-f", help="Output format.")] = ChangesFormat.table,
     db: Db = None,
 ) -> None:
     """What took effect or was agreed between two days, grouped by aggregate."""
@@ -304,12 +305,18 @@ def changes(
         raise fail("--to is before --from")
     with ledger(db) as opened:
         answer = projections.changes(opened.world(opened.resolve_known_at(known_at)), first, last)
+    if fmt is ChangesFormat.md:
+        from ledger.reports.markdown import changes as markdown_changes
+
+        sys.stdout.write(markdown_changes(answer))
+        return
     flat = {**answer, "events": [{"kind": g["kind"], **e} for g in answer["changes"] for e in g["events"]]}
-    if fmt is Format.json:
-        emit(answer, fmt, [])
+    if fmt is ChangesFormat.json:
+        emit(answer, Format.json, [])
     else:
-        emit(flat, fmt, [("events", ("date", "kind", "key", "type", "position"))])
+        emit(flat, Format(fmt.value), [("events", ("date", "kind", "key", "type", "position"))])
 
 
 add_typed_commands(app)
 add_integrity_commands(app)
+add_report_commands(app)

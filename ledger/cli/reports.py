@@ -1,0 +1,103 @@
+"""`dipledger report` and `dipledger chart`: the projections as a document, and over time as a chart."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger.cli.common import AsOf, Db, KnownAt, fail, ledger, parse_day, say
+
+
+class ReportFormat(StrEnum):
+    md = "md"
+    html = "html"
+
+
+class ChangesFormat(StrEnum):
+    """`dipledger changes` prints what the other queries print, and Markdown too."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    md = "md"
+
+
+class ChartKind(StrEnum):
+    tariffs = "tariffs"
+    controls = "controls"
+
+
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file [default: standard output].")]
+
+
+def report(
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Markdown or one self-contained HTML file.")] = (
+        ReportFormat.md
+    ),
+    output: Output = None,
+    db: Db = None,
+) -> None:
+    """A report of a day: tariffs, export controls, truces, negotiations, trade, the last 30 days, sources."""
+    from ledger.reports import html, markdown, model
+
+    day = parse_day(as_of)
+    with ledger(db) as opened:
+        gathered = model.gather(opened, day, opened.resolve_known_at(known_at), with_charts=fmt is ReportFormat.html)
+    document = html.render(gathered) if fmt is ReportFormat.html else markdown.render(gathered)
+    if output is None:
+        sys.stdout.write(document)
+        return
+    _write(output, document)
+    say(f"wrote the report as of {day.isoformat()} (known at position {gathered.known_at}) to {output}")
+
+
+def chart(
+    kind: Annotated[ChartKind, typer.Argument(help="tariffs: totals per imposer→target; controls: status bars.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The chart file, .svg or .png.")],
+    start: Annotated[str | None, typer.Option("--from", help="First day [default: the first measure].")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day [default: today].")] = None,
+    imposer: Annotated[str | None, typer.Option(help="Only measures of this imposer (country code).")] = None,
+    target: Annotated[
+        str | None, typer.Option(help="Only tariffs on this target, or controls applying to this destination.")
+    ] = None,
+    known_at: KnownAt = None,
+    db: Db = None,
+) -> None:
+    """Draw tariff totals (step lines) or export-control status (bars) over time."""
+    if output.suffix.lower() not in (".svg", ".png"):
+        raise fail(f"--output {output}: the chart is written as .svg or .png")
+    last = parse_day(end, "--to")
+    first = parse_day(start, "--from") if start else None
+    if first is not None and first > last:
+        raise fail("--from is after --to")
+    from ledger.reports import charts
+
+    with ledger(db) as opened:
+        world = opened.world(opened.resolve_known_at(known_at))
+    if kind is ChartKind.tariffs:
+        figure = charts.tariff_chart(world, last, first, imposer, target)
+    else:
+        figure = charts.control_chart(world, last, first, imposer, target)
+    try:
+        charts.save(figure, str(output))
+    except OSError as error:
+        raise fail(f"--output {output}: {error.strerror or error}") from None
+    say(f"wrote the {kind.value} chart to {output} (to {last.isoformat()}, known at position {world.known_at})")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise fail(f"--output {path}: {error.strerror or error}") from None
+
+
+def add_report_commands(app: typer.Typer) -> None:
+    app.command("report")(report)
+    app.command("chart")(chart)

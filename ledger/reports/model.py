@@ -1,0 +1,247 @@
+"""What a report says, gathered from the projections; rendering only, no fold of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from ledger import projections
+
+if TYPE_CHECKING:
+    from domain import World
+    from ledger.application import Ledger
+
+WINDOW_DAYS = 30
+"""Statements, allegations and changes are those of the last 30 days up to the as-of day."""
+
+QUIET_FIELDS = {"kind", "position", "recorded_at", "type", "key", "date", "sources", "id", "recorded_by", "note"}
+"""Fields of an event entry that `describe` leaves out: they are shown elsewhere or not at all."""
+
+
+class Citations:
+    """Every source cited in a report, numbered in the order the report first cites it."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.listing: list[dict[str, Any]] = []
+
+    def cite(self, sources: list[dict[str, Any]]) -> list[int]:
+        refs = []
+        for source in sources:
+            url = source["url"]
+            if url not in self.numbers:
+                self.listing.append({**source, "number": len(self.listing) + 1})
+                self.numbers[url] = len(self.listing)
+            refs.append(self.numbers[url])
+        return refs
+
+
+@dataclass
+class Pair:
+    """The tariffs of one imposer on one target: the total on all goods, and every layer."""
+
+    imposer: str
+    target: str
+    total_pct: float | None
+    layers: list[dict[str, Any]]
+
+
+@dataclass
+class Report:
+    as_of: date
+    known_at: int
+    head: int
+    digest: str | None
+    window_start: date
+    pairs: list[Pair]
+    controls: list[dict[str, Any]]
+    truces: list[dict[str, Any]]
+    negotiations: list[dict[str, Any]]
+    trade_flows: list[dict[str, Any]]
+    allegations: list[dict[str, Any]]
+    statements: list[dict[str, Any]]
+    changes: list[dict[str, Any]]
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    charts: dict[str, str] = field(default_factory=dict)
+    """Inline SVG by chart name (`tariffs`, `controls`), filled in for the HTML report."""
+
+
+def gather(ledger: Ledger, as_of: date, known_at: int, with_charts: bool = False) -> Report:
+    """The report of `as_of` as the ledger knew it at position `known_at` (with inline SVG charts)."""
+    world = ledger.world(known_at)
+    report = compose(world, as_of, ledger.head(), head_digest(ledger))
+    if with_charts:
+        report.charts = draw_charts(world, as_of)
+    return report
+
+
+def draw_charts(world: World, as_of: date) -> dict[str, str]:
+    """Both charts as inline SVG, on one time axis from the first tariff or control to `as_of`."""
+    from ledger.reports import charts
+
+    start = charts.first_day(world, ("TariffMeasure", "ExportControl"), as_of)
+    drawn = {"tariffs": charts.tariff_chart(world, as_of, start), "controls": charts.control_chart(world, as_of, start)}
+    return {name: charts.inline_svg(figure, name) for name, figure in drawn.items()}
+
+
+def head_digest(ledger: Ledger) -> str | None:
+    """`HASH@POSITION` of the head, where the ledger's integrity chain is available."""
+    try:
+        from ledger.integrity import head_digest as digest  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    return str(digest(ledger))
+
+
+def compose(world: World, as_of: date, head: int, digest: str | None = None) -> Report:
+    """Every section of the report, each fact with the numbers of its sources (`refs`)."""
+    citations = Citations()
+
+    def cited(row: dict[str, Any], sources: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        return {**row, "refs": citations.cite(row.get("sources", []) if sources is None else sources)}
+
+    tariffs = projections.tariffs(world, as_of)
+    totals = {(t["imposer"], t["target"]): t["rate_pct"] for t in tariffs["totals"]}
+    by_pair: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in tariffs["measures"]:
+        by_pair.setdefault((row["imposer"], row["target"]), []).append(row)
+    pairs = [
+        Pair(imposer, target, totals.get((imposer, target)), [cited(row) for row in _layered(rows)])
+        for (imposer, target), rows in sorted(by_pair.items())
+    ]
+    controls = [cited(row) for row in projections.controls(world, as_of)["controls"]]
+    truces = [cited(row) for row in projections.truces(world, as_of)["truces"]]
+    negotiations = [_negotiation(row, cited) for row in projections.negotiations(world, as_of)["negotiations"]]
+    trade_flows = [cited(row) for row in projections.trade_flows(world, as_of)["trade_flows"]]
+
+    start = as_of - timedelta(days=WINDOW_DAYS - 1)
+    changes = changed(projections.changes(world, start, as_of), citations)
+    allegations = [entry for entry in changes if entry["type"] == "ViolationAlleged"]
+    statements = [entry for entry in changes if entry["type"] == "PositionStated"]
+    return Report(
+        as_of=as_of,
+        known_at=world.known_at,
+        head=head,
+        digest=digest,
+        window_start=start,
+        pairs=pairs,
+        controls=controls,
+        truces=truces,
+        negotiations=negotiations,
+        trade_flows=trade_flows,
+        allegations=allegations,
+        statements=statements,
+        changes=changes,
+        sources=citations.listing,
+    )
+
+
+def changed(answer: dict[str, Any], citations: Citations) -> list[dict[str, Any]]:
+    """The events of a `changes` answer in date order, each with its kind, a summary and its sources' numbers."""
+    events = sorted(
+        ({**entry, "kind": group["kind"]} for group in answer["changes"] for entry in group["events"]),
+        key=lambda entry: (entry["date"], entry["position"]),
+    )
+    return [{**entry, "fields": describe(entry), "refs": citations.cite(entry.get("sources", []))} for entry in events]
+
+
+def _layered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Layers on all goods first, then by rate, highest first."""
+    return sorted(rows, key=lambda row: (bool(row["products"]), -row["rate_pct"], row["key"]))
+
+
+def _negotiation(row: dict[str, Any], cited: Any) -> dict[str, Any]:
+    """A negotiation with its contacts, statements and agreements cited one by one."""
+    return cited(
+        {
+            **row,
+            "contacts": [cited(c) for c in row["contacts"]],
+            "statements": [cited(s) for s in row["statements"]],
+            "agreements": [cited(a) for a in row["agreements"]],
+        }
+    )
+
+
+# Words ---------------------------------------------------------------------------------------------
+
+
+def cited(numbers: list[int]) -> str:
+    """Source numbers with runs shortened: `[1, 2, 3, 5]` → `1–3, 5`."""
+    runs: list[list[int]] = []
+    for number in sorted(set(numbers)):
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(f"{run[0]}–{run[-1]}" if len(run) > 2 else ", ".join(map(str, run)) for run in runs)
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}%"
+
+
+def usd(value: float | None) -> str:
+    if value is None:
+        return "—"
+    for size, word in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
+        if abs(value) >= size:
+            return f"USD {value / size:.3g} {word}"
+    return f"USD {value:,.0f}"
+
+
+def signed_pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:+g}%"
+
+
+def products(names: list[str]) -> str:
+    return ", ".join(names) if names else "all goods"
+
+
+def destinations(codes: list[str]) -> str:
+    return ", ".join(codes) if codes else "all destinations"
+
+
+def person(who: dict[str, Any]) -> str:
+    """`Name (role)`, the party shown where the person stands."""
+    return f"{who['name']} ({who['role']})" if who.get("role") else who["name"]
+
+
+def delegations(people: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    """`(party, [person, …])` in the order the parties first appear."""
+    grouped: dict[str, list[str]] = {}
+    for who in people:
+        grouped.setdefault(who["party"], []).append(person(who))
+    return list(grouped.items())
+
+
+def licences(row: dict[str, Any]) -> str:
+    """`1 approval (count not given)`, `2 approvals (40 licences counted)`."""
+    approvals = row["licence_approvals"]
+    if not approvals:
+        return "none approved"
+    counted = f"{row['licences_approved']:g} licences counted" if row["licences_approved"] else "count not given"
+    return f"{approvals} approval{'s' if approvals != 1 else ''} ({counted})"
+
+
+def status(word: str) -> str:
+    return word.replace("_", " ")
+
+
+def describe(entry: dict[str, Any]) -> list[tuple[str, str]]:
+    """An event's own fields as `(label, words)`: `[("rate", "34%"), ("truce", "geneva-2025")]`."""
+    parts = []
+    for name, value in entry.items():
+        if name in QUIET_FIELDS or value in (None, [], ""):
+            continue
+        label = name.removesuffix("_pct").removesuffix("_usd").replace("_", " ")
+        if name.endswith("_pct") or name == "points":
+            text = pct(value) if name != "change_pct" else signed_pct(value)
+        elif name == "value_usd":
+            text = usd(value)
+        elif isinstance(value, list):
+            text = "; ".join(f"{v['party']}: {person(v)}" if isinstance(v, dict) else str(v) for v in value)
+        else:
+            text = str(value)
+        parts.append((label, text))
+    return parts
