@@ -31,7 +31,7 @@ class ChartKind(StrEnum):
     controls = "controls"
 
 
-Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file [default: standard output].")]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (default: standard output).")]
 
 
 def report(
@@ -60,8 +60,8 @@ def report(
 def chart(
     kind: Annotated[ChartKind, typer.Argument(help="tariffs: totals per imposer→target; controls: status bars.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The chart file, .svg or .png.")],
-    start: Annotated[str | None, typer.Option("--from", help="First day [default: the first measure].")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last day [default: today].")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day (default: the first measure).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day (default: today).")] = None,
     imposer: Annotated[str | None, typer.Option(help="Only measures of this imposer (country code).")] = None,
     target: Annotated[
         str | None, typer.Option(help="Only tariffs on this target, or controls applying to this destination.")
