@@ -134,5 +134,6 @@ def parse_fact(line: Any) -> Fact:
         return cls.model_validate(data)
     except ValidationError as error:
         refused = InputError.from_validation(error).problems
-        # a field name comes from the input: shown escaped, so it cannot end the line or drive a terminal
-        raise InputError([(f if f.isprintable() else repr(f), problem) for f, problem in refused]) from None
+        # a field name comes from the input: shown quoted and escaped unless plain, so it cannot end
+        # the line, hide in blanks or drive a terminal
+        raise InputError([(f if f.isprintable() and f.strip() == f else repr(f), p) for f, p in refused]) from None
