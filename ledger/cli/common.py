@@ -17,17 +17,17 @@ if TYPE_CHECKING:
 
 Db = Annotated[
     str | None,
-    typer.Option("--db", envvar="DIPLEDGER_DB", help="SQLite file or postgresql:// URL [default: ./dipledger.db]."),
+    typer.Option("--db", envvar="DIPLEDGER_DB", help="SQLite file or postgresql:// URL (default: ./dipledger.db)."),
 ]
 AsOf = Annotated[
-    str | None, typer.Option("--as-of", help="The day to answer for, YYYY-MM-DD [default: today].", show_default=False)
+    str | None, typer.Option("--as-of", help="The day to answer for, YYYY-MM-DD (default: today).", show_default=False)
 ]
 KnownAt = Annotated[
     str | None,
     typer.Option(
         "--known-at",
         help="Only what was recorded by then: a position (digits) or an ISO-8601 timestamp or date, UTC "
-        "[default: now].",
+        "(default: now).",
         show_default=False,
     ),
 ]
@@ -35,7 +35,7 @@ Fmt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 User = Annotated[
     str | None,
     typer.Option(
-        "--as", envvar="DIPLEDGER_USER", help="Who records the event [default: the OS user].", show_default=False
+        "--as", envvar="DIPLEDGER_USER", help="Who records the event (default: the OS user).", show_default=False
     ),
 ]
 
