@@ -10,9 +10,11 @@ import inspect
 import json
 import types
 import typing
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from ledger.cli.common import Db, User, fail, ledger, say
 
@@ -178,9 +180,41 @@ def record_one(event: dict[str, Any], db: str | None, as_user: str | None) -> No
         say(f"already recorded: {fact.type} {fact.key} (nothing new)")
 
 
+def _click_command(name: str, event_type: str) -> Any:
+    one = typer.Typer(add_completion=False)
+    one.command(name, help=f"Record {event_type}.")(_command(event_type))
+    return typer.main.get_command(one)
+
+
+class Generated(Mapping[str, Any]):
+    """A group's commands by name, each generated from its event model when first looked up.
+
+    Building the catalogue's models costs more than the rest of the start, so only running a typed
+    command, or listing its group in help, pays for it; the names alone still serve suggestions.
+    """
+
+    def __init__(self, commands: dict[str, str]):
+        self.event_types = commands
+        self.built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.built:
+            self.built[name] = _click_command(name, self.event_types[name])
+        return self.built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.event_types)
+
+    def __len__(self) -> int:
+        return len(self.event_types)
+
+
+class TypedGroup(TyperGroup):
+    def __init__(self, **attrs: Any):
+        super().__init__(**attrs)
+        self.commands = Generated(GROUPS[self.name or ""])  # type: ignore[assignment]  # nothing adds to it
+
+
 def add_typed_commands(app: typer.Typer) -> None:
-    for group, commands in GROUPS.items():
-        sub = typer.Typer(help=f"Record {group} events.", no_args_is_help=True)
-        for name, event_type in commands.items():
-            sub.command(name, help=f"Record {event_type}.")(_command(event_type))
-        app.add_typer(sub, name=group)
+    for group in GROUPS:
+        app.add_typer(typer.Typer(cls=TypedGroup, help=f"Record {group} events.", no_args_is_help=True), name=group)
