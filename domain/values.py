@@ -11,11 +11,12 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from domain.dates import parse_date
+
 MAX_TEXT = 4000
 """Longest free text accepted in any field (a statement, a summary, a note)."""
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class Model(BaseModel):
@@ -57,18 +58,6 @@ def _text(value: Any) -> str:
     if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in text):  # C0, DEL and C1
         raise ValueError("contains control characters")
     return text
-
-
-def parse_date(value: Any) -> date:
-    """An ISO calendar date, `YYYY-MM-DD` exactly; anything else is refused."""
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
-        raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a day of the calendar") from None
 
 
 def iso(day: date | None) -> str | None:

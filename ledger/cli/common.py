@@ -53,7 +53,7 @@ def say(message: str) -> None:
 
 
 def parse_day(text: str | None, option: str = "--as-of") -> date:
-    from domain.values import parse_date
+    from domain.dates import parse_date
 
     if text is None:
         return date.today()
