@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from domain.events import Announceable, Fact
-from domain.suspension import Suspension, SuspensionTerms
+from domain.suspension import Suspension, SuspensionTerms, turns_of
 from domain.timeline import Aggregate, TruceEnds
 from domain.values import Count, Country, Items, Text, iso
 
@@ -111,7 +111,10 @@ class ExportControl(Aggregate):
             return "suspended", max(self.suspension.start, self.effective)
         return "in_force", max(self.effective, self.suspension.lapsed(as_of, truces) or self.effective)
 
-    def view(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
+    def turns(self, day: date, truces: TruceEnds) -> list[date | None]:
+        return [self.effective, self.closed_on, *turns_of(self.suspension, day, truces)]
+
+    def settled(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
         status, since = self.status(as_of, truces)
         suspended = status == "suspended" and self.suspension is not None
         return {

@@ -110,7 +110,7 @@ class Negotiation(Aggregate):
             if party not in self.parties:
                 raise ValueError(f"{party} is not a party to the negotiation ({', '.join(self.parties)})")
 
-    def view(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
+    def settled(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
         return {
             "key": self.key,
             "parties": self.parties,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import Field, model_validator
 
 from domain.events import Announceable, Fact
-from domain.suspension import Suspension, SuspensionTerms
+from domain.suspension import Suspension, SuspensionTerms, turns_of
 from domain.timeline import Aggregate, TruceEnds
 from domain.values import Country, Rate, Text, iso
 
@@ -90,7 +90,10 @@ class TariffMeasure(Aggregate):
         lapsed = self.suspension.lapsed(as_of, truces) or self.rate_since
         return "in_force", max(self.rate_since, lapsed), 0.0
 
-    def view(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
+    def turns(self, day: date, truces: TruceEnds) -> list[date | None]:
+        return [self.effective, self.closed_on, *turns_of(self.suspension, day, truces)]
+
+    def settled(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
         status, since, points = self.status(as_of, truces)
         suspension = self.suspension if status == "suspended" else None
         return {

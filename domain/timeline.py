@@ -6,6 +6,8 @@ back-filling, retracting); with a date it builds the state of that day for repla
 
 from __future__ import annotations
 
+import json
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, ClassVar
@@ -58,7 +60,21 @@ class Aggregate:
 
     def view(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
         """The read-model row of this aggregate on `as_of`."""
+        return self.on_day(self.settled(as_of, truces), as_of)
+
+    def settled(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
+        """The row without the fields that change every day (those `on_day` fills in)."""
         raise NotImplementedError
+
+    @classmethod
+    def on_day(cls, row: dict[str, Any], as_of: date) -> dict[str, Any]:
+        """`row` with its day-counting fields (such as days remaining) for `as_of`."""
+        return row
+
+    def turns(self, day: date, truces: TruceEnds) -> list[date | None]:
+        """Days on which the view may change with no new event (as known on `day`): an effective date,
+        an expiry, the end of a suspension."""
+        return []
 
     def sources(self) -> list[dict[str, Any]]:
         """Every source cited by the events folded so far, each once."""
@@ -76,7 +92,46 @@ def in_order(events: Iterable[Recorded]) -> list[Recorded]:
 
 def counts(fact: Fact, as_of: date) -> bool:
     """Whether `fact` has happened by the end of `as_of` (a creation counts from its announcement)."""
-    return (fact.start if fact.creates else fact.date) <= as_of
+    return counts_from(fact) <= as_of
+
+
+def counts_from(fact: Fact) -> date:
+    """The first day `fact` counts: its `date`, or a creation's announcement."""
+    return fact.start if fact.creates else fact.date
+
+
+class Folding:
+    """The fold one event at a time, so a caller can look at the state between events."""
+
+    def __init__(self, truces: TruceEnds = no_truces, *, strict: bool = True):
+        self.truces = truces
+        self.strict = strict
+        self.state: Aggregate | None = None
+
+    def take(self, recorded: Recorded) -> None:
+        """Check `recorded` against the state so far and take it in (strict: raise `RuleBroken` if refused)."""
+        fact, state = recorded.fact, self.state
+        if state is None:
+            if fact.creates:
+                self.state = Aggregate.kinds[fact.kind](fact)
+            elif self.strict:
+                raise RuleBroken(recorded, "its aggregate has no creation event before it")
+            return
+        try:
+            if fact.creates and not state.series:
+                raise ValueError(f"{state.key} already exists")
+            if fact.date < state.start:
+                raise ValueError(f"it is dated before {state.key} began on {state.start}")
+            if state.closed_on is not None and (fact.date > state.closed_on or fact.closes):
+                raise ValueError(f"nothing may follow: {state.key} was {state.closing_word} on {state.closed_on}")
+            state.apply(fact, self.truces)
+        except ValueError as problem:
+            if self.strict:
+                raise RuleBroken(recorded, str(problem)) from None
+            return
+        state.events.append(fact)
+        if fact.closes:
+            state.closed_on = fact.date
 
 
 def fold(
@@ -93,30 +148,51 @@ def fold(
     (recorded history was checked when written; a view must still answer if a later retraction
     elsewhere left an event without its grounds).
     """
-    state: Aggregate | None = None
+    folding = Folding(truces, strict=strict)
     for recorded in in_order(events):
         fact = recorded.fact
-        if isinstance(fact, Retracted) or (as_of is not None and not counts(fact, as_of)):
-            continue
-        if state is None:
-            if fact.creates:
-                state = Aggregate.kinds[fact.kind](fact)
-            elif strict:
-                raise RuleBroken(recorded, "its aggregate has no creation event before it")
-            continue
-        try:
-            if fact.creates and not state.series:
-                raise ValueError(f"{state.key} already exists")
-            if fact.date < state.start:
-                raise ValueError(f"it is dated before {state.key} began on {state.start}")
-            if state.closed_on is not None and (fact.date > state.closed_on or fact.closes):
-                raise ValueError(f"nothing may follow: {state.key} was {state.closing_word} on {state.closed_on}")
-            state.apply(fact, truces)
-        except ValueError as problem:
-            if strict:
-                raise RuleBroken(recorded, str(problem)) from None
-            continue
-        state.events.append(fact)
-        if fact.closes:
-            state.closed_on = fact.date
-    return state
+        if not isinstance(fact, Retracted) and (as_of is None or counts(fact, as_of)):
+            folding.take(recorded)
+    return folding.state
+
+
+Step = tuple[date, "str | None"]
+"""From this day on (until the next step), the aggregate's view without its daily fields, as JSON
+(frozen: later events change the state the view was read from); None: no aggregate yet."""
+
+
+def course(
+    events: Iterable[Recorded],
+    truces: TruceEnds = no_truces,
+    also: Iterable[date] = (),
+    since: date | None = None,
+) -> list[Step]:
+    """An aggregate's view as a step function of valid time, from `since` (default: its first day).
+
+    The view can change only on a day an event counts from, on a turn of the state (an effective
+    date, an expiry, the end of a suspension) or on one of the days `also` (the days the truces it
+    names change), so the fold stops on those days alone: one pass, each event taken once.
+    """
+    timeline = [r for r in in_order(events) if not isinstance(r.fact, Retracted)]
+    folding = Folding(truces, strict=False)
+    extra = sorted(set(also))
+    steps: list[Step] = []
+    taken = 0
+    day = since if since is not None else (counts_from(timeline[0].fact) if timeline else None)
+    while day is not None:
+        while taken < len(timeline) and counts(timeline[taken].fact, day):
+            folding.take(timeline[taken])
+            taken += 1
+        state = folding.state
+        view = (
+            None if state is None else json.dumps(state.settled(day, truces), ensure_ascii=False, separators=(",", ":"))
+        )
+        if not steps or steps[-1][1] != view:
+            steps.append((day, view))
+        later = [d for d in state.turns(day, truces) if d is not None and d > day] if state is not None else []
+        if taken < len(timeline):
+            later.append(counts_from(timeline[taken].fact))
+        if (i := bisect_right(extra, day)) < len(extra):
+            later.append(extra[i])
+        day = min(later, default=None)
+    return steps

@@ -49,7 +49,7 @@ class TradeFlow(Aggregate):
             raise ValueError(f"{self.key} reports {' '.join(series)}; record other flows under another key")
         self.reports[fact.period] = fact  # a later report of a period revises it
 
-    def view(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
+    def settled(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
         return {
             "key": self.key,
             "reporter": self.reporter,

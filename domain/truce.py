@@ -114,7 +114,16 @@ class Truce(Aggregate):
             return "expired"
         return "agreed" if as_of < self.effective else "in_force"
 
-    def view(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
+    def turns(self, day: date, truces: TruceEnds) -> list[date | None]:
+        return [self.effective, self.expires, self.closed_on]
+
+    @classmethod
+    def on_day(cls, row: dict[str, Any], as_of: date) -> dict[str, Any]:
+        if row["status"] in ("agreed", "in_force"):
+            return {**row, "days_remaining": (date.fromisoformat(row["expires"]) - as_of).days}
+        return row
+
+    def settled(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
         status = self.status(as_of)
         return {
             "key": self.key,
@@ -123,7 +132,7 @@ class Truce(Aggregate):
             "effective": self.effective.isoformat(),
             "expires": self.expires.isoformat(),
             "terminated": self.closed_on.isoformat() if self.closed_on else None,
-            "days_remaining": (self.expires - as_of).days if status in ("agreed", "in_force") else 0,
+            "days_remaining": 0,
             "allegations": [
                 {"date": a.date.isoformat(), "by": a.by, "against": a.against, "claim": a.claim}
                 for a in self.allegations

@@ -6,9 +6,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from functools import cache
+from typing import Any
 
 from domain.events import Recorded, Retracted
-from domain.timeline import Aggregate, counts, fold
+from domain.timeline import Aggregate, counts, counts_from, fold
 
 
 def without_retracted(events: Iterable[Recorded]) -> list[Recorded]:
@@ -41,6 +42,10 @@ class World:
         keys = sorted(key for k, key in self.timelines if k == kind)
         return [state for key in keys if (state := self.state(kind, key, as_of)) is not None]
 
+    def views(self, kind: str, as_of: date) -> list[dict[str, Any]]:
+        """The view of every aggregate of `kind` on `as_of`, by key."""
+        return [state.view(as_of, self.truce_end) for state in self.states(kind, as_of)]
+
     def counting(self, as_of: date, key: str | None = None) -> list[Recorded]:
         """The events that count on `as_of` (§3), in valid-time order, optionally of one key."""
         chosen = [
@@ -50,9 +55,4 @@ class World:
             for recorded in timeline
             if counts(recorded.fact, as_of)
         ]
-        return sorted(chosen, key=lambda r: (_day(r), not r.fact.creates, r.position))
-
-
-def _day(recorded: Recorded) -> date:
-    fact = recorded.fact
-    return fact.start if fact.creates else fact.date
+        return sorted(chosen, key=lambda r: (counts_from(r.fact), not r.fact.creates, r.position))

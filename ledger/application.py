@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
+from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import IntegrityError, OperationalError
 
@@ -15,6 +16,9 @@ from domain import KINDS, Fact, LedgerError, LedgerRuleError, Recorded, Retracte
 from domain.errors import UnknownAggregate
 from domain.world import without_retracted
 from ledger.store import EventStore, database
+
+if TYPE_CHECKING:
+    from ledger.read_model import ReadModel
 
 RETRIES = 20
 
@@ -191,6 +195,15 @@ class Ledger:
     def world(self, known_at: int) -> World:
         """Everything recorded up to `known_at`, retractions applied."""
         return World(self.store.notifications(1, known_at), known_at)
+
+    def read_model(self, known_at: int) -> ReadModel:
+        """The persistent read model as known at `known_at`, brought up to date with the ledger first."""
+        from ledger.read_model import NAME, ReadModel, catch_up, span_recorder
+
+        recorder = span_recorder(self.store)
+        if (recorder.max_tracking_id(NAME) or 0) < self.head():
+            catch_up(self.store, recorder)
+        return ReadModel(recorder, known_at)
 
     def log(self, known_at: int, key: str | None = None) -> list[dict[str, object]]:
         """The ledger in record order, each entry with the position that retracted it, if any."""

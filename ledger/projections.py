@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from domain import World
+
+
+class Views(Protocol):
+    """Where the views of a day come from: the persistent read model, or a World folded in memory."""
+
+    known_at: int
+
+    def views(self, kind: str, as_of: date) -> list[dict[str, Any]]: ...
+
 
 ACTIVE = ("announced", "in_force", "suspended")
 APPLYING = ("in_force", "suspended")
 
 
-def _header(world: World, as_of: date) -> dict[str, Any]:
-    return {"as_of": as_of.isoformat(), "known_at": world.known_at}
+def _header(source: Views, as_of: date) -> dict[str, Any]:
+    return {"as_of": as_of.isoformat(), "known_at": source.known_at}
 
 
 def _folded(text: str | None) -> str | None:
@@ -21,7 +30,7 @@ def _folded(text: str | None) -> str | None:
 
 
 def tariffs(
-    world: World,
+    source: Views,
     as_of: date,
     imposer: str | None = None,
     target: str | None = None,
@@ -31,8 +40,7 @@ def tariffs(
     """Tariff layers in effect and the total per imposer→target (for all goods, or for `product`)."""
     wanted = _folded(product)
     measures = []
-    for state in world.states("TariffMeasure", as_of):
-        row = state.view(as_of, world.truce_end)
+    for row in source.views("TariffMeasure", as_of):
         if (imposer and row["imposer"] != imposer.upper()) or (target and row["target"] != target.upper()):
             continue
         if wanted and row["products"] and wanted not in {p.casefold() for p in row["products"]}:
@@ -44,7 +52,7 @@ def tariffs(
         if row["status"] in APPLYING and (not row["products"] or wanted):
             totals[row["imposer"], row["target"]] += row["rate_pct"]
     return {
-        **_header(world, as_of),
+        **_header(source, as_of),
         "measures": measures,
         "totals": [
             {"imposer": i, "target": t, "product": product, "rate_pct": round(rate, 6)}
@@ -54,7 +62,7 @@ def tariffs(
 
 
 def controls(
-    world: World,
+    source: Views,
     as_of: date,
     imposer: str | None = None,
     item: str | None = None,
@@ -63,8 +71,7 @@ def controls(
 ) -> dict[str, Any]:
     """Export controls in effect, with licence approvals."""
     rows = []
-    for state in world.states("ExportControl", as_of):
-        row = state.view(as_of, world.truce_end)
+    for row in source.views("ExportControl", as_of):
         if imposer and row["imposer"] != imposer.upper():
             continue
         if item and item.casefold() not in {i.casefold() for i in row["items"]}:
@@ -73,21 +80,19 @@ def controls(
             continue
         if row["status"] in ACTIVE or include_lifted:
             rows.append(row)
-    return {**_header(world, as_of), "controls": rows}
+    return {**_header(source, as_of), "controls": rows}
 
 
-def truces(world: World, as_of: date) -> dict[str, Any]:
-    return {**_header(world, as_of), "truces": [s.view(as_of, world.truce_end) for s in world.states("Truce", as_of)]}
+def truces(source: Views, as_of: date) -> dict[str, Any]:
+    return {**_header(source, as_of), "truces": source.views("Truce", as_of)}
 
 
-def negotiations(world: World, as_of: date) -> dict[str, Any]:
-    rows = [s.view(as_of, world.truce_end) for s in world.states("Negotiation", as_of)]
-    return {**_header(world, as_of), "negotiations": rows}
+def negotiations(source: Views, as_of: date) -> dict[str, Any]:
+    return {**_header(source, as_of), "negotiations": source.views("Negotiation", as_of)}
 
 
-def trade_flows(world: World, as_of: date) -> dict[str, Any]:
-    rows = [s.view(as_of, world.truce_end) for s in world.states("TradeFlow", as_of)]
-    return {**_header(world, as_of), "trade_flows": rows}
+def trade_flows(source: Views, as_of: date) -> dict[str, Any]:
+    return {**_header(source, as_of), "trade_flows": source.views("TradeFlow", as_of)}
 
 
 def replay(world: World, as_of: date, key: str | None = None) -> dict[str, Any]:

@@ -203,8 +203,8 @@ def tariffs(
 
     day = parse_day(as_of)
     with ledger(db) as opened:
-        world = opened.world(opened.resolve_known_at(known_at))
-        answer = projections.tariffs(world, day, imposer, target, product, all_)
+        source = opened.read_model(opened.resolve_known_at(known_at))
+        answer = projections.tariffs(source, day, imposer, target, product, all_)
     emit(answer, fmt, [("measures", MEASURE_COLUMNS), ("totals", TOTAL_COLUMNS)])
 
 
@@ -224,18 +224,22 @@ def controls(
 
     day = parse_day(as_of)
     with ledger(db) as opened:
-        world = opened.world(opened.resolve_known_at(known_at))
-        answer = projections.controls(world, day, imposer, item, destination, all_)
+        source = opened.read_model(opened.resolve_known_at(known_at))
+        answer = projections.controls(source, day, imposer, item, destination, all_)
     emit(answer, fmt, [("controls", CONTROL_COLUMNS)])
 
 
-def _simple_query(name: str, columns: tuple[str, ...], doc: str) -> None:
+def _simple_query(name: str, columns: tuple[str, ...], doc: str, kept: bool = True) -> None:
+    """A query with no filters; `kept`: answered from the persistent read model (else folded in memory)."""
+
     def command(as_of: AsOf = None, known_at: KnownAt = None, fmt: Fmt = Format.table, db: Db = None) -> None:
         from ledger import projections
 
         day = parse_day(as_of)
         with ledger(db) as opened:
-            answer = getattr(projections, name)(opened.world(opened.resolve_known_at(known_at)), day)
+            position = opened.resolve_known_at(known_at)
+            source = opened.read_model(position) if kept else opened.world(position)
+            answer = getattr(projections, name)(source, day)
         emit(answer, fmt, [(name, columns)])
 
     command.__doc__ = doc
@@ -244,7 +248,7 @@ def _simple_query(name: str, columns: tuple[str, ...], doc: str) -> None:
 
 _simple_query("truces", TRUCE_COLUMNS, "Truces on a day: status, expiry, days remaining and allegations.")
 _simple_query("negotiations", NEGOTIATION_COLUMNS, "Negotiations on a day: rounds, contacts, statements, agreements.")
-_simple_query("trade_flows", FLOW_COLUMNS, "Reported trade statistics known on a day.")
+_simple_query("trade_flows", FLOW_COLUMNS, "Reported trade statistics known on a day.", kept=False)
 
 
 @app.command()
