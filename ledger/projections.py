@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from domain import World
+if TYPE_CHECKING:
+    from domain import World
 
 
 class Views(Protocol):
