@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -453,3 +453,27 @@ class ReadModel:
 def spans_of(rows: Iterable[Row]) -> list[tuple[str, str, int, int, int, int, str]]:
     """The rows without their ids, sorted: two read models are equal when these are."""
     return sorted((r.kind, r.key, r.valid_from, r.valid_to, r.known_from, r.known_to, r.view) for r in rows)
+
+
+def follow(store: EventStore, moved: Callable[[int], None], interval: float = 1.0) -> None:
+    """Keep the read model up to date as other processes record, until interrupted (Ctrl-C).
+
+    On PostgreSQL the ledger's subscription (LISTEN/NOTIFY) wakes it when events are recorded;
+    SQLite has no subscription, so it polls every `interval` seconds. `moved` hears each new position.
+    """
+    recorder = span_recorder(store)
+    reached = catch_up(store, recorder)
+    moved(reached)
+    try:
+        subscription = store.recorder.subscribe(gt=reached)
+    except NotImplementedError:
+        while True:
+            time.sleep(interval)
+            if store.head() > reached:
+                reached = catch_up(store, recorder)
+                moved(reached)
+    with subscription:
+        for notification in subscription:
+            if notification.id > reached:
+                reached = catch_up(store, recorder)
+                moved(reached)

@@ -12,6 +12,7 @@ from ledger.cli.common import AsOf, Db, Fmt, KnownAt, User, fail, is_terminal, l
 from ledger.cli.integrity import add_integrity_commands
 from ledger.cli.reports import ChangesFormat, add_report_commands
 from ledger.cli.typed import add_typed_commands
+from ledger.cli.upkeep import add_upkeep_commands
 from ledger.render import Format, emit
 
 app = typer.Typer(
@@ -324,3 +325,4 @@ def changes(
 add_typed_commands(app)
 add_integrity_commands(app)
 add_report_commands(app)
+add_upkeep_commands(app)

@@ -1,0 +1,41 @@
+"""`dipledger rebuild` and `dipledger follow`: look after the persistent read model."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from ledger.cli.common import Db, ledger, say
+
+
+def rebuild(db: Db = None) -> None:
+    """Empty the read model of tariffs, controls, truces and negotiations, and project the whole ledger again."""
+    from ledger.read_model import rebuild as rebuild_spans
+
+    with ledger(db) as opened:
+        began = time.perf_counter()
+        reached = rebuild_spans(opened.store)
+        say(f"rebuilt the read model up to position {reached} in {time.perf_counter() - began:.1f} s")
+
+
+def follow(
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.05, help="Seconds between looks at a SQLite ledger (default 1).")
+    ] = 1.0,
+    db: Db = None,
+) -> None:
+    """Keep the read model up to date while others record, so queries never wait to catch up; Ctrl-C stops."""
+    from ledger.read_model import follow as follow_ledger
+
+    with ledger(db) as opened:
+        try:
+            follow_ledger(opened.store, lambda position: say(f"read model up to position {position}"), interval)
+        except KeyboardInterrupt:
+            say("stopped following")
+
+
+def add_upkeep_commands(app: typer.Typer) -> None:
+    app.command()(rebuild)
+    app.command()(follow)
