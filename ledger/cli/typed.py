@@ -181,6 +181,7 @@ def record_one(event: dict[str, Any], db: str | None, as_user: str | None) -> No
 
 
 def _click_command(name: str, event_type: str) -> Any:
+    """The command `name` of its group, converted as typer converts every other command."""
     one = typer.Typer(add_completion=False)
     one.command(name, help=f"Record {event_type}.")(_command(event_type))
     return typer.main.get_command(one)
@@ -210,6 +211,8 @@ class Generated(Mapping[str, Any]):
 
 
 class TypedGroup(TyperGroup):
+    """A group of typed commands (`dipledger tariff …`) whose commands are `Generated`."""
+
     def __init__(self, **attrs: Any):
         super().__init__(**attrs)
         self.commands = Generated(GROUPS[self.name or ""])  # type: ignore[assignment]  # nothing adds to it
