@@ -69,9 +69,10 @@ class Negotiation(Aggregate):
         super().__init__(first)
         self.parties, self.title = first.parties, first.title
         self.rounds: dict[str, dict[str, Any]] = {}
-        self.contacts: list[LeadersSpoke] = []
-        self.statements: list[PositionStated] = []
-        self.agreements: list[AgreementReached] = []
+        # Kept as the rows the view shows: a view is read after every event.
+        self.contacts: list[dict[str, Any]] = []
+        self.statements: list[dict[str, Any]] = []
+        self.agreements: list[dict[str, Any]] = []
         self.outcome: str | None = None
 
     def apply(self, fact: Fact, truces: TruceEnds) -> None:
@@ -96,12 +97,12 @@ class Negotiation(Aggregate):
                     raise ValueError(f"round {fact.round} already concluded on {held['concluded']}")
                 held.update(concluded=str(fact.date), outcome=fact.outcome)
             case LeadersSpoke():
-                self.contacts.append(fact)
+                self.contacts.append(_row(fact))
             case PositionStated():
                 self._check_parties([fact.party])
-                self.statements.append(fact)
+                self.statements.append(_row(fact))
             case AgreementReached():
-                self.agreements.append(fact)
+                self.agreements.append(_row(fact))
             case NegotiationClosed():
                 self.outcome = fact.outcome
 
@@ -120,9 +121,9 @@ class Negotiation(Aggregate):
             "closed": self.closed_on.isoformat() if self.closed_on else None,
             "outcome": self.outcome,
             "rounds": sorted(self.rounds.values(), key=lambda held: held["convened"]),
-            "contacts": [_row(contact) for contact in self.contacts],
-            "statements": [_row(statement) for statement in self.statements],
-            "agreements": [_row(agreement) for agreement in self.agreements],
+            "contacts": self.contacts,
+            "statements": self.statements,
+            "agreements": self.agreements,
             "sources": self.sources(),
         }
 

@@ -52,7 +52,9 @@ class Aggregate:
         self.key = first.key
         self.start = first.start
         self.closed_on: date | None = None
-        self.events: list[Fact] = [first]
+        self.cited: dict[str, dict[str, Any]] = {}
+        """Every source cited by the events taken so far, by address, each once and in order."""
+        self.cite(first)
 
     def apply(self, fact: Fact, truces: TruceEnds) -> None:
         """Check `fact` against the state of its day, then take it in. Raise `ValueError` if refused."""
@@ -76,13 +78,14 @@ class Aggregate:
         an expiry, the end of a suspension."""
         return []
 
+    def cite(self, fact: Fact) -> None:
+        for source in fact.sources:
+            if source.url not in self.cited:
+                self.cited[source.url] = source.model_dump(mode="json", exclude_none=True)
+
     def sources(self) -> list[dict[str, Any]]:
         """Every source cited by the events folded so far, each once."""
-        seen: dict[str, dict[str, Any]] = {}
-        for fact in self.events:
-            for source in fact.sources:
-                seen.setdefault(source.url, source.model_dump(mode="json", exclude_none=True))
-        return list(seen.values())
+        return list(self.cited.values())
 
 
 def in_order(events: Iterable[Recorded]) -> list[Recorded]:
@@ -129,7 +132,7 @@ class Folding:
             if self.strict:
                 raise RuleBroken(recorded, str(problem)) from None
             return
-        state.events.append(fact)
+        state.cite(fact)
         if fact.closes:
             state.closed_on = fact.date
 
@@ -161,38 +164,51 @@ Step = tuple[date, "str | None"]
 (frozen: later events change the state the view was read from); None: no aggregate yet."""
 
 
-def course(
-    events: Iterable[Recorded],
-    truces: TruceEnds = no_truces,
-    also: Iterable[date] = (),
-    since: date | None = None,
-) -> list[Step]:
-    """An aggregate's view as a step function of valid time, from `since` (default: its first day).
+class Course:
+    """An aggregate's view as a step function of valid time, walked by one fold that can be extended.
 
     The view can change only on a day an event counts from, on a turn of the state (an effective
     date, an expiry, the end of a suspension) or on one of the days `also` (the days the truces it
-    names change), so the fold stops on those days alone: one pass, each event taken once.
+    names change), so the walk stops on those days alone and takes each event once.
     """
-    timeline = [r for r in in_order(events) if not isinstance(r.fact, Retracted)]
-    folding = Folding(truces, strict=False)
-    extra = sorted(set(also))
-    steps: list[Step] = []
-    taken = 0
-    day = since if since is not None else (counts_from(timeline[0].fact) if timeline else None)
-    while day is not None:
-        while taken < len(timeline) and counts(timeline[taken].fact, day):
-            folding.take(timeline[taken])
-            taken += 1
-        state = folding.state
-        view = (
-            None if state is None else json.dumps(state.settled(day, truces), ensure_ascii=False, separators=(",", ":"))
-        )
-        if not steps or steps[-1][1] != view:
-            steps.append((day, view))
-        later = [d for d in state.turns(day, truces) if d is not None and d > day] if state is not None else []
-        if taken < len(timeline):
-            later.append(counts_from(timeline[taken].fact))
-        if (i := bisect_right(extra, day)) < len(extra):
-            later.append(extra[i])
-        day = min(later, default=None)
-    return steps
+
+    def __init__(self, events: Iterable[Recorded], truces: TruceEnds = no_truces):
+        self.timeline = [r for r in in_order(events) if not isinstance(r.fact, Retracted)]
+        self.truces = truces
+        self.folding = Folding(truces, strict=False)
+        self.taken = 0
+
+    def extend(self, recorded: Recorded) -> bool:
+        """Add an event that comes after all the others in valid time; False (nothing added) if it does not."""
+        fact = recorded.fact
+        if fact.creates or (self.timeline and counts_from(fact) < counts_from(self.timeline[-1].fact)):
+            return False
+        self.timeline.append(recorded)
+        return True
+
+    def steps(self, since: date | None = None, also: Iterable[date] = ()) -> list[Step]:
+        """The view from `since` (default: the first day) on. The walk only moves forward: every
+        event taken by an earlier call must count by `since`."""
+        timeline, folding, truces = self.timeline, self.folding, self.truces
+        extra = sorted(set(also))
+        steps: list[Step] = []
+        day = since if since is not None else (counts_from(timeline[0].fact) if timeline else None)
+        while day is not None:
+            while self.taken < len(timeline) and counts(timeline[self.taken].fact, day):
+                folding.take(timeline[self.taken])
+                self.taken += 1
+            state = folding.state
+            view = None if state is None else _encode(state.settled(day, truces))
+            if not steps or steps[-1][1] != view:
+                steps.append((day, view))
+            later = [d for d in state.turns(day, truces) if d is not None and d > day] if state is not None else []
+            if self.taken < len(timeline):
+                later.append(counts_from(timeline[self.taken].fact))
+            if (i := bisect_right(extra, day)) < len(extra):
+                later.append(extra[i])
+            day = min(later, default=None)
+        return steps
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""Compact JSON, with one encoder made once (making one per call costs more than encoding a view)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -32,17 +32,18 @@ from ledger.store import OPEN_ATTEMPTS, StorageError
 
 if TYPE_CHECKING:
     from domain import Recorded
+    from domain.timeline import Course
     from ledger.store import EventStore
 
 NAME = "spans"
 """The read model's name in the tracking table."""
-TABLE, INDEX, REFS = "dipledger_spans", "dipledger_span_index", "dipledger_span_refs"
+TABLE, REFS = "dipledger_spans", "dipledger_span_refs"
 KINDS = ("Negotiation", "Truce", "ExportControl", "TariffMeasure")
 """The aggregates kept as spans (trade flows are series read whole, not views of a day)."""
 CODES = {kind: number for number, kind in enumerate(KINDS, start=1)}
-FOREVER = 2**31 - 1
-"""The open end of a span, in days or positions (the R*Tree keeps 32-bit integers)."""
-PAGE = 5_000
+FOREVER = 2**62
+"""The open end of a span, in days or positions."""
+PAGE = 20_000
 RETRIES = 20
 CACHED = 20_000
 """Aggregates kept in memory while catching up; more are dropped and read again when needed."""
@@ -72,9 +73,6 @@ class Span:
     ended: bool = False
     """Whether `known_to` changed since it was read or written."""
 
-    def same(self, other: Span) -> bool:
-        return (self.valid_from, self.valid_to, self.view) == (other.valid_from, other.valid_to, other.view)
-
 
 # The tables ------------------------------------------------------------------------------------
 
@@ -85,6 +83,9 @@ class SpanRecorder(Protocol):
     def referrers(self, truce: str) -> list[tuple[str, str]]: ...
     def write(self, start: int, changes: Changes, tracking: Tracking) -> None: ...
     def views(self, kind: str, day: int, position: int) -> list[str]: ...
+    def _empty_index(self, cursor: Any) -> None:
+        """Empty the separate spatial index, where there is one."""
+
     def rows(self) -> list[Row]: ...
     def clear(self) -> None: ...
 
@@ -102,7 +103,7 @@ class Changes:
 
 
 class _Spans:
-    """The statements, for either database (`table`, `refs` qualified; `mark` a placeholder)."""
+    """The statements, for either database (`table`, `refs`, `tracking` qualified; `mark` a placeholder)."""
 
     table: str
     refs: str
@@ -131,6 +132,17 @@ class _Spans:
             cursor.execute(f"SELECT kind, key FROM {self.refs} WHERE truce = {self.mark}", (truce,))
             return [(r["kind"], r["key"]) for r in cursor.fetchall()]
 
+    def views(self, kind: str, day: int, position: int) -> list[str]:
+        """The views of `kind` held on `day` as known at `position`, by key."""
+        m = self.mark
+        sql = (
+            f"SELECT view FROM {self.table} WHERE kind = {m} AND valid_to > {m} AND valid_from <= {m} "
+            f"AND known_from <= {m} AND known_to > {m} ORDER BY key"
+        )
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(sql, (kind, day, day, position, position))
+            return [r["view"] for r in cursor.fetchall()]
+
     def write(self, start: int, changes: Changes, tracking: Tracking) -> None:
         """The page's changes and its tracking position, in one transaction.
 
@@ -153,7 +165,6 @@ class _Spans:
             cursor.executemany(f"INSERT INTO {self.table} VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m})", rows)
             ends = [(span.known_to, span.id) for span in changes.ended]
             cursor.executemany(f"UPDATE {self.table} SET known_to = {m} WHERE id = {m}", ends)
-            self._index(cursor, rows, ends)
             cursor.executemany(f"INSERT INTO {self.refs} VALUES ({m}, {m}, {m}) ON CONFLICT DO NOTHING", changes.refs)
             self._insert_tracking(cursor, tracking)
         for span in changes.ended:
@@ -161,12 +172,6 @@ class _Spans:
 
     def _lock(self, cursor: Any) -> None:
         """Hold off other writers of the read model until this transaction ends."""
-
-    _indexes: tuple[str, ...] = ()
-    """Index tables kept beside the spans, emptied with them."""
-
-    def _index(self, cursor: Any, rows: Sequence[Row], ends: Sequence[tuple[int, int | None]]) -> None:
-        """Keep a separate spatial index in step with the table, where the database needs one."""
 
     def rows(self) -> list[Row]:
         with self.datastore.transaction(commit=False) as cursor:
@@ -177,101 +182,58 @@ class _Spans:
         """Empty the read model and forget how far it got, in one transaction."""
         with self.datastore.transaction(commit=True) as cursor:
             self._lock(cursor)
-            for table in (*self._indexes, self.table, self.refs):
+            for table in (self.table, self.refs):
                 cursor.execute(f"DELETE FROM {table}")
             cursor.execute(f"DELETE FROM {self.tracking} WHERE application_name = {self.mark}", (NAME,))
 
 
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS {0} (id {1} PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, "
+    "valid_from {1} NOT NULL, valid_to {1} NOT NULL, known_from {1} NOT NULL, known_to {1} NOT NULL, "
+    "view TEXT NOT NULL)",
+    # Finds an aggregate's spans that still hold, to end them.
+    "CREATE INDEX IF NOT EXISTS {2} ON {0} (kind, key, known_to)",
+    # Answers a query from the index alone; only the matching rows are read for their views.
+    "CREATE INDEX IF NOT EXISTS {3} ON {0} (kind, valid_to, valid_from, known_from, known_to)",
+    "CREATE TABLE IF NOT EXISTS {4} (truce TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, "
+    "PRIMARY KEY (truce, kind, key))",
+)
+"""The read model's tables: `{0}` spans, `{1}` a 64-bit integer type (for ids, days and positions), `{2}`, `{3}` the
+indexes, `{4}` which measures are suspended under which truce."""
+
+
 class SQLiteSpanRecorder(_Spans, SQLiteTrackingRecorder):
-    """Spans beside `stored_events`, with an R*Tree over (kind, valid days, known positions)."""
+    """Spans beside `stored_events`, tracked in SQLite's `tracking` table."""
 
     table, refs, tracking, mark = TABLE, REFS, "tracking", "?"
 
     def construct_create_table_statements(self) -> list[str]:
-        return [
-            *super().construct_create_table_statements(),
-            f"CREATE TABLE IF NOT EXISTS {TABLE} (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, "
-            "valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, known_from INTEGER NOT NULL, "
-            "known_to INTEGER NOT NULL, view TEXT NOT NULL)",
-            f"CREATE INDEX IF NOT EXISTS {TABLE}_open ON {TABLE} (kind, key, known_to)",
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {INDEX} USING rtree_i32"
-            "(id, kind_lo, kind_hi, valid_lo, valid_hi, known_lo, known_hi)",
-            f"CREATE TABLE IF NOT EXISTS {REFS} (truce TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, "
-            "PRIMARY KEY (truce, kind, key))",
-        ]
-
-    _indexes = (INDEX,)
-
-    def _index(self, cursor: Any, rows: Sequence[Row], ends: Sequence[tuple[int, int | None]]) -> None:
-        # The R*Tree holds closed intervals: the last day and the last position a span holds.
-        cursor.executemany(
-            f"INSERT INTO {INDEX} VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (r.id, CODES[r.kind], CODES[r.kind], r.valid_from, r.valid_to - 1, r.known_from, r.known_to - 1)
-                for r in rows
-            ],
-        )
-        cursor.executemany(f"UPDATE {INDEX} SET known_hi = ? - 1 WHERE id = ?", ends)
-
-    def views(self, kind: str, day: int, position: int) -> list[str]:
-        code = CODES[kind]
-        sql = (
-            f"SELECT s.view FROM {INDEX} AS r JOIN {TABLE} AS s ON s.id = r.id "
-            "WHERE r.kind_lo <= ? AND r.kind_hi >= ? AND r.valid_lo <= ? AND r.valid_hi >= ? "
-            "AND r.known_lo <= ? AND r.known_hi >= ? ORDER BY s.key"
-        )
-        with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(sql, (code, code, day, day, position, position))
-            return [r["view"] for r in cursor.fetchall()]
+        names = (TABLE, "INTEGER", f"{TABLE}_open", f"{TABLE}_day", REFS)
+        return [*super().construct_create_table_statements(), *(sql.format(*names) for sql in TABLES)]
 
 
 @cache
 def _postgres_span_recorder() -> type:
     """Defined on first use: importing eventsourcing.postgres is slow, and SQLite needs none of it."""
     from eventsourcing.postgres import PostgresTrackingRecorder
-    from psycopg.sql import SQL, Identifier
+    from psycopg.sql import SQL
 
     class PostgresSpanRecorder(_Spans, PostgresTrackingRecorder):
-        """Spans in the ledger's schema, with a GiST index over (valid days × known positions) boxes."""
+        """Spans in the ledger's schema, tracked in its tracking table."""
 
         mark = "%s"
-        box = "box(point(valid_from, known_from), point(valid_to - 1, known_to - 1))"
 
         def __init__(self, datastore: Any, **kwargs: Any):
             super().__init__(datastore, **kwargs)
-            schema = Identifier(datastore.schema)
+            schema = datastore.schema
             self.table, self.refs, self.tracking = (
-                f'"{datastore.schema}"."{name}"' for name in (TABLE, REFS, self.tracking_table_name)
+                f'"{schema}"."{name}"' for name in (TABLE, REFS, self.tracking_table_name)
             )
-            self.sql_create_statements += [
-                SQL(
-                    "CREATE TABLE IF NOT EXISTS {0}.{1} (id bigint PRIMARY KEY, kind text NOT NULL, "
-                    "key text NOT NULL, valid_from integer NOT NULL, valid_to integer NOT NULL, "
-                    "known_from bigint NOT NULL, known_to bigint NOT NULL, view text NOT NULL)"
-                ).format(schema, Identifier(TABLE)),
-                SQL("CREATE INDEX IF NOT EXISTS {0} ON {1}.{2} (kind, key, known_to)").format(
-                    Identifier(f"{TABLE}_open"), schema, Identifier(TABLE)
-                ),
-                SQL("CREATE INDEX IF NOT EXISTS {0} ON {1}.{2} USING gist ((" + self.box + "))").format(
-                    Identifier(f"{TABLE}_box"), schema, Identifier(TABLE)
-                ),
-                SQL(
-                    "CREATE TABLE IF NOT EXISTS {0}.{1} (truce text NOT NULL, kind text NOT NULL, "
-                    "key text NOT NULL, PRIMARY KEY (truce, kind, key))"
-                ).format(schema, Identifier(REFS)),
-            ]
+            names = (self.table, "bigint", f'"{TABLE}_open"', f'"{TABLE}_day"', self.refs)
+            self.sql_create_statements += [SQL(sql.format(*names)).format() for sql in TABLES]
 
         def _lock(self, cursor: Any) -> None:
             cursor.execute(f"LOCK TABLE {self.table} IN EXCLUSIVE MODE")
-
-        def views(self, kind: str, day: int, position: int) -> list[str]:
-            sql = (
-                f"SELECT view FROM {self.table} WHERE kind = %s "
-                f"AND {self.box} @> box(point(%s, %s), point(%s, %s)) ORDER BY key"
-            )
-            with self.datastore.transaction(commit=False) as cursor:
-                cursor.execute(sql, (kind, day, position, day, position))
-                return [r["view"] for r in cursor.fetchall()]
 
     return PostgresSpanRecorder
 
@@ -296,13 +258,25 @@ def span_recorder(store: EventStore) -> SpanRecorder:
 
 
 class Projector:
-    """Turns events, in position order, into span changes; remembers the aggregates it has read."""
+    """Turns events, in position order from `start`, into span changes; remembers what it has read.
 
-    def __init__(self, store: EventStore, recorder: SpanRecorder):
+    Everything recorded after `start` passes through it, so an aggregate it has not met yet needs
+    only its events up to `start` from the store (none, when projecting from the beginning).
+    """
+
+    def __init__(self, store: EventStore, recorder: SpanRecorder, start: int):
         self.store = store
         self.recorder = recorder
+        self.seen_after = start
+        """Every event after this position has passed through (those of forgotten aggregates too)."""
+        self.blank = start == 0
+        """Whether the tables held nothing when it began and it has forgotten nothing since."""
         self.timelines: dict[tuple[str, str], list[Recorded]] = {}
+        self.courses: dict[tuple[str, str], Course] = {}
+        self.ends: dict[tuple[str, date], date | None] = {}
+        """Truce ends as known now, by `(truce, day)`; forgotten whenever a truce changes."""
         self.open: dict[tuple[str, str], list[Span]] = {}
+        self.refs: dict[str, set[tuple[str, str]]] = {}
         self.changes = Changes()
 
     def take(self, recorded: Recorded) -> None:
@@ -314,7 +288,8 @@ class Projector:
         kind = fact.aggregate if isinstance(fact, Retracted) else recorded.kind
         if kind not in CODES:
             return
-        timeline = self._timeline(kind, fact.key, position)
+        timeline = self._timeline(kind, fact.key)
+        course = self.courses.pop((kind, fact.key), None)
         if isinstance(fact, Retracted):
             withdrawn = next((r for r in timeline if r.position == fact.retracts), None)
             if withdrawn is None:
@@ -324,70 +299,93 @@ class Projector:
         else:
             timeline.append(recorded)
             since = counts_from(fact)
-            truce = getattr(fact, "truce", None)
-            if truce is not None:
+            truce = _truce_named(fact)
+            if truce is not None and (kind, fact.key) not in self._referrers(truce):
+                self.refs[truce].add((kind, fact.key))
                 self.changes.refs.add((truce, kind, fact.key))
+            if course is not None and course.extend(recorded):  # the usual case: history in date order
+                self.courses[kind, fact.key] = course
+        if kind == "Truce":
+            self.ends.clear()
         self._redraw(kind, fact.key, since, position)
         if kind == "Truce":  # the measures suspended under it last as long as it does
-            referrers = set(self.recorder.referrers(fact.key))
-            referrers |= {(k, key) for truce, k, key in self.changes.refs if truce == fact.key}
-            for other_kind, other_key in sorted(referrers):
+            for other_kind, other_key in sorted(self._referrers(fact.key)):
+                self.courses.pop((other_kind, other_key), None)
                 self._redraw(other_kind, other_key, since, position)
 
-    def _timeline(self, kind: str, key: str, position: int) -> list[Recorded]:
-        """The aggregate's live events recorded before `position`, read once and then kept up."""
+    def _timeline(self, kind: str, key: str) -> list[Recorded]:
+        """The aggregate's live events so far: read once, then kept up as its events pass through."""
         found = self.timelines.get((kind, key))
         if found is None:
-            from domain.world import without_retracted
+            found = []
+            if self.seen_after:
+                from domain.world import without_retracted
 
-            earlier = [r for r in self.store.aggregate(kind, key) if r.position < position]
-            found = self.timelines[kind, key] = without_retracted(earlier)
+                stored = self.store.aggregate(kind, key)
+                found = without_retracted(r for r in stored if r.position <= self.seen_after)
+            self.timelines[kind, key] = found
         return found
-
-    def _redraw(self, kind: str, key: str, since: date, position: int) -> None:
-        """Replace the aggregate's spans from `since` on with those its events now give."""
-        from domain.timeline import counts_from, course, fold
-
-        events = self._timeline(kind, key, position + 1)
-
-        @cache
-        def truce_end(truce: str, day: date) -> date | None:
-            state = fold(self._timeline("Truce", truce, position + 1), day, strict=False)
-            return state.end() if state is not None else None  # type: ignore[attr-defined]
-
-        named = {truce for r in events if (truce := getattr(r.fact, "truce", None)) is not None}
-        also = [counts_from(r.fact) for truce in named for r in self._timeline("Truce", truce, position + 1)]
-        steps = course(events, truce_end, also, since)
-        start = since.toordinal()
-        old = self._open(kind, key)
-        wanted = [s for s in old if s.valid_to <= start]
-        for s in old:
-            if s.valid_from < start < s.valid_to:
-                wanted.append(Span(s.valid_from, start, s.view, position))
-        for (day, text), after in zip(steps, [*steps[1:], None], strict=True):
-            if text is None:
-                continue
-            end = after[0].toordinal() if after else FOREVER
-            if wanted and wanted[-1].valid_to == day.toordinal() and wanted[-1].view == text:
-                wanted[-1] = Span(wanted[-1].valid_from, end, text, position)  # nothing changed on `since`
-            else:
-                wanted.append(Span(day.toordinal(), end, text, position))
-        kept = [s for s in old if any(s.same(w) for w in wanted)]
-        for span in old:
-            if not any(span is k for k in kept):
-                span.known_to = position
-                if span.id is not None and not span.ended:
-                    span.ended = True
-                    self.changes.ended.append(span)
-        fresh = [w for w in wanted if not any(w.same(s) for s in kept)]
-        self.changes.written += [(kind, key, span) for span in fresh]
-        self.open[kind, key] = sorted(kept + fresh, key=lambda s: s.valid_from)
 
     def _open(self, kind: str, key: str) -> list[Span]:
         found = self.open.get((kind, key))
         if found is None:
-            found = self.open[kind, key] = self.recorder.open_spans(kind, key)
+            found = self.open[kind, key] = [] if self.blank else self.recorder.open_spans(kind, key)
         return found
+
+    def _truce_end(self, truce: str, day: date) -> date | None:
+        """The first day `truce` no longer applies, as known on `day` and at the current position."""
+        if (truce, day) not in self.ends:
+            from domain.timeline import fold
+
+            state = fold(self._timeline("Truce", truce), day, strict=False)
+            self.ends[truce, day] = state.end() if state is not None else None  # type: ignore[attr-defined]
+        return self.ends[truce, day]
+
+    def _referrers(self, truce: str) -> set[tuple[str, str]]:
+        found = self.refs.get(truce)
+        if found is None:
+            found = self.refs[truce] = set() if self.blank else set(self.recorder.referrers(truce))
+        return found
+
+    def _redraw(self, kind: str, key: str, since: date, position: int) -> None:
+        """Replace the aggregate's spans from `since` on with those its events now give."""
+        from domain.timeline import Course, counts_from
+
+        events = self._timeline(kind, key)
+        course = self.courses.get((kind, key))
+        if course is None:
+            course = self.courses[kind, key] = Course(events, self._truce_end)
+        also: list[date] = []
+        if kind in _suspendable():
+            named = {truce for r in events if (truce := _truce_named(r.fact)) is not None}
+            also = [counts_from(r.fact) for truce in named for r in self._timeline("Truce", truce)]
+        start = since.toordinal()
+        old = self._open(kind, key)
+        untouched = [s for s in old if s.valid_to < start]
+        touched = {(s.valid_from, s.valid_to, s.view): s for s in old if s.valid_to >= start}
+        # Days before `since` keep their views; the span reaching `since` may merge with what follows.
+        wanted = [Span(vf, min(vt, start), view, position) for vf, vt, view in touched if vf < start]
+        steps = course.steps(since, also)
+        for (day, view), after in zip(steps, [*steps[1:], None], strict=True):
+            if view is None:
+                continue
+            first, end = day.toordinal(), after[0].toordinal() if after else FOREVER
+            if wanted and wanted[-1].valid_to == first and wanted[-1].view == view:
+                wanted[-1] = Span(wanted[-1].valid_from, end, view, position)
+            else:
+                wanted.append(Span(first, end, view, position))
+        spans = untouched
+        for span in wanted:
+            same = touched.pop((span.valid_from, span.valid_to, span.view), None)
+            if same is None:
+                self.changes.written.append((kind, key, span))
+            spans.append(same or span)
+        for span in touched.values():  # no longer held from this position on
+            span.known_to = position
+            if span.id is not None and not span.ended:
+                span.ended = True
+                self.changes.ended.append(span)
+        self.open[kind, key] = spans
 
     def flush(self, start: int, reached: int) -> None:
         """Write the changes and the position they reach; forget aggregates if too many are held."""
@@ -395,35 +393,56 @@ class Projector:
         self.changes = Changes()
         if len(self.timelines) > CACHED:
             self.timelines.clear()
+            self.courses.clear()
             self.open.clear()
+            self.refs.clear()
+            self.seen_after, self.blank = reached, False
+
+
+@cache
+def _suspendable() -> frozenset[str]:
+    """The kinds whose events may name a truce to be suspended under."""
+    from domain import EVENT_TYPES
+
+    return frozenset(cls.kind for cls in EVENT_TYPES.values() if "truce" in cls.model_fields)
+
+
+def _truce_named(fact: Any) -> str | None:
+    """The truce a suspension lasts for, if any (asked of the class first: a model's missing
+    attribute is slow to find missing)."""
+    return fact.truce if "truce" in type(fact).model_fields else None
 
 
 def catch_up(store: EventStore, recorder: SpanRecorder) -> int:
     """Project every event recorded since the read model's position; return the position reached."""
     from domain import EVENT_TYPES, Retracted
+    from ledger.store import decode
 
-    wanted = {name for name, cls in EVENT_TYPES.items() if cls is Retracted or cls.kind in CODES}
-    projector = Projector(store, recorder)
+    # Only the events of the kinds kept are read: trade flows are never even decoded.
+    topics = [
+        f"{cls.__module__}:{cls.__qualname__}" for cls in EVENT_TYPES.values() if cls is Retracted or cls.kind in CODES
+    ]
+    head = store.head()
+    projector: Projector | None = None
     conflicts = 0
     while True:
         start = recorder.max_tracking_id(NAME) or 0
-        page = store.recorder.select_notifications(start, PAGE, inclusive_of_start=False)
-        if not page:
+        if start >= head:
             return start
-        from ledger.store import decode
-
+        projector = projector or Projector(store, recorder, start)
+        stop = min(start + PAGE, head)  # at most PAGE positions, so the limit never cuts the page short
+        page = store.recorder.select_notifications(start, PAGE, stop=stop, topics=topics, inclusive_of_start=False)
         for row in page:
-            if row.topic.rpartition(":")[2] in wanted:  # trade flows are never decoded
-                projector.take(decode(row.id, row.originator_version, row.topic, row.state))
+            projector.take(decode(row.id, row.originator_version, row.topic, row.state))
         try:
-            projector.flush(start, page[-1].id)
+            projector.flush(start, stop)
         except (IntegrityError, OperationalError) as error:
             # Another process projected these events first (or held the lock): start again from
             # where it stopped, with nothing remembered from spans it may have changed.
             conflicts += 1
             if conflicts == RETRIES:
                 raise StorageError(f"cannot bring the read model up to date: {error}") from None
-            projector = Projector(store, recorder)
+            projector = None
 
 
 def rebuild(store: EventStore) -> int:
