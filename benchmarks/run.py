@@ -98,14 +98,13 @@ def ms(seconds: float) -> str:
 def dipledger_import(path: Path, db: str) -> float:
     """Seconds to record every line of `path` in process, as `dipledger import` does."""
     from ledger.application import Ledger
-    from ledger.jsonl import read_events
+    from ledger.jsonl import open_lines
 
     started = time.perf_counter()
     opened = Ledger(db)
     try:
-        with path.open("rb") as stream:
-            candidates = list(read_events([(str(path), stream)]))
-        opened.record(candidates, "benchmark")
+        with open_lines([str(path)]) as lines:
+            opened.record(lines, "benchmark")
     finally:
         opened.close()
     return time.perf_counter() - started
@@ -166,7 +165,7 @@ def measure_import(
     ratio = theirs / ours
     report.add(
         Figure(
-            f"import of {events:,} events (in process: read_events + Ledger.record)",
+            f"import of {events:,} events (in process: open_lines + Ledger.record)",
             backend,
             rate(events, ours),
             f"eventsourcing save(), {BATCH:,} events a call: {rate(events, theirs)}",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import lru_cache
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import IntegrityError, OperationalError
@@ -21,6 +22,14 @@ if TYPE_CHECKING:
     from ledger.read_model import ReadModel
 
 RETRIES = 20
+BATCH = 1_000
+"""Events per insert in a recording's one transaction: few round trips, little held in memory."""
+MAX_PROBLEMS = 20
+"""A refusal names this many problems at most; checking stops there."""
+KEPT = 256
+"""Aggregates a recording keeps placed in memory at once: the latest, and those named again and again."""
+AHEAD = 100
+"""Aggregates whose recorded events a recording reads in one query (their candidates wait meanwhile)."""
 
 
 class WriteConflict(LedgerError):
@@ -36,12 +45,63 @@ class Candidate:
     """`FILE:LINE`, or empty for a single command."""
 
 
+Group = tuple[tuple[str, str], list[Candidate]]
+"""An aggregate's `(kind, key)` and the candidates offered for it."""
+
+
+class Offer:
+    """Events offered for recording, an aggregate at a time, so that an offer need not hold them all
+    in memory (`ledger.jsonl.Lines` streams its files)."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def groups(self) -> Iterator[Group]:
+        """Each `(kind, key)` offered, once, with its candidates in the order offered. May raise
+        `RecordingRefused` on the way (an invalid line): nothing is recorded then."""
+        raise NotImplementedError
+
+    def candidates(self, kind: str, key: str) -> list[Candidate]:
+        """One aggregate's candidates out of turn, when another names it (none if it is not offered)."""
+        raise NotImplementedError
+
+
+class Offered(Offer):
+    """Candidates held in memory: a command's event, a test's."""
+
+    def __init__(self, candidates: Iterable[Candidate]):
+        self.held: dict[tuple[str, str], list[Candidate]] = {}
+        for candidate in candidates:
+            self.held.setdefault((candidate.fact.kind, candidate.fact.key), []).append(candidate)
+
+    def __len__(self) -> int:
+        return sum(len(group) for group in self.held.values())
+
+    def groups(self) -> Iterator[Group]:
+        return iter(self.held.items())
+
+    def candidates(self, kind: str, key: str) -> list[Candidate]:
+        return self.held.get((kind, key), [])
+
+
 @dataclass
 class Recording:
-    """What one call to `record` did."""
+    """What one call to `record` did: the events written (how many, first and last position) and skipped."""
 
-    recorded: list[Recorded] = field(default_factory=list)
+    count: int = 0
+    first: int = 0
+    last: int = 0
     skipped: int = 0
+    recorded: list[Recorded] = field(default_factory=list)
+    """Every event written, when the candidates were given in memory; an `Offer` gets the counts only."""
+
+    def add(self, written: list[Recorded], keep: bool) -> None:
+        if written:
+            self.count += len(written)
+            self.first = self.first or written[0].position
+            self.last = written[-1].position
+        if keep:
+            self.recorded += written
 
 
 class RecordingRefused(LedgerError):
@@ -70,61 +130,57 @@ class Ledger:
 
     # Recording -------------------------------------------------------------------------------
 
-    def record(self, candidates: Sequence[Candidate], recorded_by: str | None = None) -> Recording:
-        """Validate `candidates` against everything recorded and write them in one transaction.
+    def record(
+        self,
+        offer: Offer | Sequence[Candidate],
+        recorded_by: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Recording:
+        """Check what is offered against everything recorded, and write it all in one transaction.
 
-        Nothing is written if any is refused. A version conflict with another writer is retried
-        by re-reading the aggregates and re-checking the rules.
+        Nothing is written if anything is refused. Given candidates, the result lists every event
+        written; given an `Offer`, it counts them. `progress` hears how many candidates are checked so
+        far. A version conflict with another writer is retried by re-reading and re-checking.
         """
+        keep = not isinstance(offer, Offer)
+        offered = offer if isinstance(offer, Offer) else Offered(offer)
         user = current_user(recorded_by)
-        stamped = [Candidate(_stamp(c.fact, user), c.origin) for c in candidates]
         for _ in range(RETRIES):
-            plan, skipped = self._plan(stamped)
-            if not plan:
-                return Recording([], skipped)
             try:
-                return Recording(self.store.insert(plan, datetime.now(UTC)), skipped)
+                return self._write(offered, user, keep, progress)
             except IntegrityError:
                 continue
             except OperationalError as error:
                 raise _locked(error) from None
         raise WriteConflict(f"gave up after {RETRIES} write conflicts with other writers; try again")
 
-    def _plan(self, candidates: Sequence[Candidate]) -> tuple[list[tuple[Fact, int]], int]:
-        """Check every candidate; return the `(event, version)` pairs to write and the count skipped."""
-        timelines = Timelines(self.store)
+    def _write(self, offer: Offer, user: str, keep: bool, progress: Callable[[int], None] | None) -> Recording:
+        """One attempt: check the offer an aggregate at a time and write it in batches, in a transaction
+        that holds the write lock throughout, so nothing checked changes before it commits."""
+        done, batch, checked = Recording(), [], 0
         problems: list[tuple[str, str, str]] = []
-        fresh: dict[tuple[str, str], list[Candidate]] = {}
-        in_batch: dict[tuple[str, str, str | None], Fact] = {}
-        skipped = 0
-        for candidate in candidates:
-            fact = candidate.fact
-            same = timelines.ids(fact.kind, fact.key).get(fact.id or "") or in_batch.get((fact.kind, fact.key, fact.id))
-            if same is None:
-                fresh.setdefault((fact.kind, fact.key), []).append(candidate)
-                in_batch[fact.kind, fact.key, fact.id] = fact
-                continue
-            if same.canonical() != fact.canonical():
-                problems.append((candidate.origin, "id", f"{fact.id} is already recorded with other content"))
-            skipped += 1
-        for group in fresh.values():
-            group.sort(key=lambda c: (not c.fact.creates, c.fact.date))
-        timelines.add_pending(fresh)
-        for candidate in (c for group in fresh.values() for c in group):
-            problems += [(candidate.origin, fld, problem) for fld, problem in timelines.references(candidate.fact)]
-        for (kind, key), group in fresh.items():
-            try:
-                fold(timelines.live(kind, key), truces=timelines.truce_end)
-            except RuleBroken as broken:
-                problems.append(_blame(broken, group))
-        if problems:
-            raise RecordingRefused(problems)
-        plan = [
-            (c.fact, timelines.next_version(kind, key) + i)
-            for (kind, key), group in fresh.items()
-            for i, c in enumerate(group)
-        ]
-        return plan, skipped
+        recorded_at = datetime.now(UTC)
+        with self.store.writing() as cursor:
+            timelines = Timelines(self.store, cursor, offer, user)
+            for (kind, key), candidates in timelines.read_ahead(offer.groups()):
+                checked += len(candidates)
+                if progress is not None:
+                    progress(checked)
+                if len(problems) >= MAX_PROBLEMS:
+                    continue  # the offer is still read to its end: an invalid line is refused before any rule
+                placed = timelines.place(kind, key, candidates)
+                problems += timelines.problems(placed)
+                done.skipped += placed.skipped
+                if not problems:  # once anything is refused, the rest is only checked
+                    batch += placed.plan()
+                if len(batch) >= BATCH:
+                    done.add(self.store.insert(batch, recorded_at, cursor), keep)
+                    batch = []
+            if problems:
+                raise RecordingRefused(problems[:MAX_PROBLEMS])
+            if batch:
+                done.add(self.store.insert(batch, recorded_at, cursor), keep)
+        return done
 
     def retract(self, position: int, reason: str, recorded_by: str | None = None) -> Recorded:
         """Record that the event at `position` is withdrawn, if nothing recorded depends on it."""
@@ -235,9 +291,10 @@ def _locked(error: OperationalError) -> Exception:
 
 
 def _stamp(fact: Fact, user: str) -> Fact:
-    """Fill in who records the event and its idempotency key."""
-    fact = fact if fact.recorded_by else fact.model_copy(update={"recorded_by": user})
-    return fact if fact.id else fact.model_copy(update={"id": fact.derived_id()})
+    """Fill in who records the event and its idempotency key (derived without either)."""
+    if fact.recorded_by and fact.id:
+        return fact
+    return fact.model_copy(update={"recorded_by": fact.recorded_by or user, "id": fact.id or fact.derived_id()})
 
 
 def _blame(broken: RuleBroken, group: list[Candidate]) -> tuple[str, str, str]:
@@ -253,40 +310,97 @@ def _blame(broken: RuleBroken, group: list[Candidate]) -> tuple[str, str, str]:
     )
 
 
+@dataclass
+class Placed:
+    """One aggregate as recorded, and the candidates offered for it that are new, in timeline order."""
+
+    recorded: list[Recorded]
+    fresh: list[Candidate] = field(default_factory=list)
+    skipped: int = 0
+    """Candidates whose id is recorded already, or was offered before them."""
+    problems: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def plan(self) -> list[tuple[Fact, int]]:
+        """The new events with the versions they are written at."""
+        start = self.recorded[-1].version + 1 if self.recorded else 1
+        return [(candidate.fact, start + i) for i, candidate in enumerate(self.fresh)]
+
+    def live(self) -> list[Recorded]:
+        """The timeline the rules judge: what is recorded and not retracted, and the new events."""
+        now = datetime.now(UTC)
+        return without_retracted(self.recorded) + [Recorded(fact, 0, version, now) for fact, version in self.plan()]
+
+
 class Timelines:
-    """The aggregates one recording touches, read once, with the candidates placed in them."""
+    """The aggregates one recording touches, each read through `cursor` with the offer's candidates
+    placed in it. Only the latest `KEPT` are held: those named again and again (truces, negotiations)
+    stay, and memory does not grow with the offer."""
 
-    def __init__(self, store: EventStore):
+    def __init__(self, store: EventStore, cursor: object = None, offer: Offer | None = None, user: str = ""):
         self.store = store
-        self.read: Callable[[str, str], list[Recorded]] = cache(lambda kind, key: store.aggregate(kind, key))
-        self.pending: dict[tuple[str, str], list[Recorded]] = {}
-        self.truce_end = cache(self._truce_end)
-        self.ids: Callable[[str, str], dict[str, Fact]] = cache(self._ids)
-        self.exists: Callable[[str, str], bool] = cache(self._exists)
+        self.cursor = cursor
+        self.offer = offer
+        self.user = user
+        self.kept: dict[tuple[str, str], Placed] = {}
+        self.ahead: dict[tuple[str, str], list[Recorded]] = {}
+        self.truce_end = lru_cache(maxsize=16 * KEPT)(self._truce_end)
 
-    def _ids(self, kind: str, key: str) -> dict[str, Fact]:
-        """The ids recorded in one aggregate, retracted or not."""
-        return {r.fact.id: r.fact for r in self.read(kind, key) if r.fact.id}
+    def read_ahead(self, groups: Iterable[Group]) -> Iterator[Group]:
+        """`groups` one by one, the events recorded in them read `AHEAD` aggregates at a time."""
+        remaining = iter(groups)
+        while chunk := list(islice(remaining, AHEAD)):
+            self.ahead = self.store.aggregates([name for name, _ in chunk], self.cursor)
+            yield from chunk
 
-    def next_version(self, kind: str, key: str) -> int:
-        recorded = self.read(kind, key)
-        return recorded[-1].version + 1 if recorded else 1
+    def place(self, kind: str, key: str, candidates: list[Candidate]) -> Placed:
+        """Stamp the aggregate's candidates; skip (or refuse) those whose id is recorded or offered before."""
+        recorded = self.ahead.pop((kind, key), None)
+        placed = Placed(self.store.aggregate(kind, key, self.cursor) if recorded is None else recorded)
+        ids: dict[str | None, Fact] = {r.fact.id: r.fact for r in placed.recorded if r.fact.id}
+        for candidate in candidates:
+            fact = _stamp(candidate.fact, self.user)
+            same = ids.setdefault(fact.id, fact)
+            if same is fact:
+                placed.fresh.append(Candidate(fact, candidate.origin))
+                continue
+            if same.canonical() != fact.canonical():
+                placed.problems.append((candidate.origin, "id", f"{fact.id} is already recorded with other content"))
+            placed.skipped += 1
+        placed.fresh.sort(key=lambda c: (not c.fact.creates, c.fact.date))
+        self.kept.pop((kind, key), None)
+        self.kept[kind, key] = placed
+        if len(self.kept) > KEPT:
+            del self.kept[next(iter(self.kept))]  # the least recently placed
+        return placed
 
-    def add_pending(self, fresh: dict[tuple[str, str], list[Candidate]]) -> None:
-        for (kind, key), group in fresh.items():
-            start = self.next_version(kind, key)
-            self.pending[kind, key] = [Recorded(c.fact, 0, start + i, datetime.now(UTC)) for i, c in enumerate(group)]
+    def placed(self, kind: str, key: str) -> Placed:
+        """An aggregate named by another: kept, or placed with its candidates asked of the offer."""
+        if (kind, key) in self.kept:
+            return self.kept[kind, key]
+        return self.place(kind, key, self.offer.candidates(kind, key) if self.offer is not None else [])
+
+    def problems(self, placed: Placed) -> list[tuple[str, str, str]]:
+        """What placing the candidates in their aggregate would break: ids, references, the rules."""
+        problems = list(placed.problems)
+        for candidate in placed.fresh:
+            problems += [(candidate.origin, fld, problem) for fld, problem in self.references(candidate.fact)]
+        if placed.fresh:
+            try:
+                fold(placed.live(), truces=self.truce_end)
+            except RuleBroken as broken:
+                problems.append(_blame(broken, placed.fresh))
+        return problems
 
     def live(self, kind: str, key: str) -> list[Recorded]:
-        return without_retracted(self.read(kind, key)) + self.pending.get((kind, key), [])
+        return self.placed(kind, key).live()
 
-    def _exists(self, kind: str, key: str) -> bool:
+    def exists(self, kind: str, key: str) -> bool:
         return any(r.fact.creates for r in self.live(kind, key))
 
     def references(self, fact: Fact) -> Iterable[tuple[str, str]]:
         """Problems with the aggregates `fact` names (`truce`, `negotiation`)."""
         for name, kind in (("truce", "Truce"), ("negotiation", "Negotiation")):
-            key = getattr(fact, name, None)
+            key = getattr(fact, name) if name in type(fact).model_fields else None
             if key is not None and not self.exists(kind, key):
                 yield name, f"no {kind.lower()} {key!r} in the ledger or in this import"
 
@@ -295,4 +409,4 @@ class Timelines:
         return truce.end() if truce is not None else None  # type: ignore[attr-defined]
 
 
-__all__ = ["KINDS", "Candidate", "Ledger", "Recording", "RecordingRefused", "WriteConflict"]
+__all__ = ["KINDS", "Candidate", "Ledger", "Offer", "Offered", "Recording", "RecordingRefused", "WriteConflict"]

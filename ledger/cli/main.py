@@ -51,31 +51,31 @@ def import_(
     as_user: User = None,
 ) -> None:
     """Record every event of JSON Lines files, all or nothing."""
-    from ledger.jsonl import open_sources, read_events
+    from ledger.jsonl import open_lines
 
-    with ledger(db) as opened:
-        candidates = list(read_events(open_sources(files)))
-        if is_terminal() and len(candidates) > 1000:
-            from rich.progress import Progress
-
-            with Progress(transient=True, console=_stderr()) as progress:
-                progress.add_task("recording", total=None)
-                done = opened.record(candidates, as_user)
-        else:
-            done = opened.record(candidates, as_user)
-        if done.recorded:
-            first, last = done.recorded[0].position, done.recorded[-1].position
-            say(f"recorded {len(done.recorded)} events (positions {first}–{last})")
-        else:
-            say("nothing new to record")
-        if done.skipped:
-            say(f"skipped {done.skipped} events already in the ledger")
+    with (
+        ledger(db) as opened,
+        _import_progress() as progress,
+        open_lines(files, progress and progress.checking) as lines,
+    ):
+        done = opened.record(lines, as_user, progress and progress.recording(len(lines)))
+    if done.count:
+        say(f"recorded {done.count} events (positions {done.first}–{done.last})")
+    else:
+        say("nothing new to record")
+    if done.skipped:
+        say(f"skipped {done.skipped} events already in the ledger")
 
 
-def _stderr() -> Any:
-    from rich.console import Console
+def _import_progress() -> Any:
+    """Progress bars on stderr when it is a terminal; else a context giving None (and no rich to load)."""
+    from contextlib import nullcontext
 
-    return Console(stderr=True)
+    if not is_terminal():
+        return nullcontext()
+    from ledger.cli.progress import ImportProgress
+
+    return ImportProgress()
 
 
 @app.command()
