@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import os
 import pty
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+import ledger.store
 from ledger.application import Ledger
 from ledger.cli.main import app
 from tests.integration.test_import import EXPECTED, INTERLEAVED, tariff
@@ -77,3 +80,23 @@ def test_import_shows_no_progress_when_stderr_is_not_a_terminal(sqlite_db: str, 
     result = CliRunner().invoke(app, ["import", str(path), "--db", sqlite_db])
     assert result.exit_code == 0, result.stderr
     assert result.stderr == "recorded 3000 events (positions 1–3000)\n"
+
+
+def test_an_import_waiting_past_the_lock_timeout_ends_with_exit_3_and_nothing_written(
+    sqlite_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(tariff("t")) + "\n", encoding="utf-8")
+    Ledger(sqlite_db).close()
+    settings = ledger.store.settings
+    monkeypatch.setattr(ledger.store, "settings", lambda db: {**settings(db), "SQLITE_LOCK_TIMEOUT": "1"})
+    other_writer = sqlite3.connect(sqlite_db, isolation_level=None)
+    other_writer.execute("BEGIN IMMEDIATE")
+    try:
+        result = CliRunner().invoke(app, ["import", str(path), "--db", sqlite_db])
+    finally:
+        other_writer.rollback()
+        other_writer.close()
+    assert result.exit_code == 3, result.stderr
+    assert "locked" in result.stderr
+    assert positions(sqlite_db) == []
