@@ -2,8 +2,9 @@
 
 An import reads its files twice, so that memory does not grow with them. The first read decodes each
 line only far enough to name its aggregate, and keeps where the line is. The second validates every
-line in order and hands each aggregate over for recording once its last line is read; an aggregate
-left open too long is let go and read again by its lines' offsets at the end.
+line in order and hands the aggregates over for recording in the order first read, each once its
+last line is read; when too many events wait, those of the aggregates read last are let go and read
+again by their lines' offsets in their turn.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from ledger.application import MAX_PROBLEMS, Candidate, Group, Offer, RecordingR
 MAX_LINE = 1_000_000
 """Longest line accepted, in bytes: an event is never this long; a runaway file is refused early."""
 HELD = 20_000
-"""Events of aggregates still open (more of their lines to come) held in memory at most."""
+"""Events read and not yet handed over (their aggregate has lines to come, or waits its turn) held
+in memory at most."""
 EVERY = 1_000
 """Lines between two reports of progress."""
 UNNAMED = 2**32 - 1
