@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import IntegrityError, OperationalError
 
-from domain import KINDS, Fact, LedgerError, LedgerRuleError, Recorded, Retracted, RuleBroken, World, fold
+from domain import KINDS, LedgerError, LedgerRuleError
 from domain.errors import UnknownAggregate
-from domain.world import without_retracted
 from ledger.store import EventStore, database
 
 if TYPE_CHECKING:
+    from domain import Fact, Recorded, RuleBroken, World
     from ledger.read_model import ReadModel
 
 RETRIES = 20
@@ -184,6 +184,9 @@ class Ledger:
 
     def retract(self, position: int, reason: str, recorded_by: str | None = None) -> Recorded:
         """Record that the event at `position` is withdrawn, if nothing recorded depends on it."""
+        from domain import Retracted, RuleBroken, fold
+        from domain.world import without_retracted
+
         for _ in range(RETRIES):
             target = next(self.store.notifications(position, position), None)
             if target is None:
@@ -222,6 +225,8 @@ class Ledger:
 
     def _check_not_named(self, target: Recorded) -> None:
         """A truce or negotiation may not lose its creation while other aggregates name it."""
+        from domain.world import without_retracted
+
         field = {"Truce": "truce", "Negotiation": "negotiation"}.get(target.kind)
         if not target.fact.creates or field is None:
             return
@@ -250,6 +255,8 @@ class Ledger:
 
     def world(self, known_at: int) -> World:
         """Everything recorded up to `known_at`, retractions applied."""
+        from domain import World
+
         return World(self.store.notifications(1, known_at), known_at)
 
     def read_model(self, known_at: int) -> ReadModel:
@@ -263,12 +270,16 @@ class Ledger:
 
     def log(self, known_at: int, key: str | None = None) -> list[dict[str, object]]:
         """The ledger in record order, each entry with the position that retracted it, if any."""
+        from domain import Retracted
+
         events = [r for r in self.store.notifications(1, known_at) if key is None or r.fact.key == key]
         retracted_by = {r.fact.retracts: r.position for r in events if isinstance(r.fact, Retracted)}
         return [{**r.entry(), "retracted_by": retracted_by.get(r.position)} for r in events]
 
     def live_events(self) -> list[Recorded]:
         """Every event not retracted as of now, in position order (what `export` writes)."""
+        from domain.world import without_retracted
+
         return without_retracted(self.store.notifications())
 
 
@@ -327,6 +338,9 @@ class Placed:
 
     def live(self) -> list[Recorded]:
         """The timeline the rules judge: what is recorded and not retracted, and the new events."""
+        from domain import Recorded
+        from domain.world import without_retracted
+
         now = datetime.now(UTC)
         return without_retracted(self.recorded) + [Recorded(fact, 0, version, now) for fact, version in self.plan()]
 
@@ -381,6 +395,8 @@ class Timelines:
 
     def problems(self, placed: Placed) -> list[tuple[str, str, str]]:
         """What placing the candidates in their aggregate would break: ids, references, the rules."""
+        from domain import RuleBroken, fold
+
         problems = list(placed.problems)
         for candidate in placed.fresh:
             problems += [(candidate.origin, fld, problem) for fld, problem in self.references(candidate.fact)]
@@ -405,6 +421,8 @@ class Timelines:
                 yield name, f"no {kind.lower()} {key!r} in the ledger or in this import"
 
     def _truce_end(self, key: str, day: date) -> date | None:
+        from domain import fold
+
         truce = fold(self.live("Truce", key), day, strict=False)
         return truce.end() if truce is not None else None  # type: ignore[attr-defined]
 

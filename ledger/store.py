@@ -15,14 +15,16 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
 
-from domain import EVENT_TYPES, Fact, Recorded
 from domain.errors import LedgerError
+
+if TYPE_CHECKING:  # the catalogue is built on the first event decoded or written, not at import
+    from domain import Fact, Recorded
 
 NAMESPACE = uuid.UUID("6f1d6a36-5b1e-5d7c-9c1e-d1b1ed9e0000")
 DEFAULT_DB = "dipledger.db"
@@ -159,6 +161,8 @@ class EventStore(Application):
     def insert(self, batch: Sequence[tuple[Fact, int]], recorded_at: datetime, cursor: Any = None) -> list[Recorded]:
         """Write `(event, version)` pairs and return them with their positions: inside the transaction
         of `cursor` (from `writing()`) when given, else in one transaction of their own."""
+        from domain import Recorded
+
         at = recorded_at.isoformat()
         names = {(_kind(fact), fact.key) for fact, _ in batch}
         ids = {name: aggregate_id(*name) for name in names}  # once per aggregate: uuid5 is not free
@@ -195,6 +199,8 @@ def encode(fact: Fact, version: int, recorded_at: str, originator: uuid.UUID) ->
 
 
 def decode(position: int, version: int, stored_topic: str, state: bytes) -> Recorded:
+    from domain import EVENT_TYPES, Recorded
+
     data = json.loads(state)
     fact = EVENT_TYPES[stored_topic.rpartition(":")[2]].model_validate(data["event"])
     return Recorded(fact, position, version, datetime.fromisoformat(data["recorded_at"]))
