@@ -6,11 +6,12 @@ back-filling, retracting); with a date it builds the state of that day for repla
 
 from __future__ import annotations
 
-import json
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, ClassVar
+
+import orjson
 
 from domain.errors import LedgerRuleError
 from domain.events import Fact, Recorded, Retracted
@@ -106,10 +107,10 @@ def counts_from(fact: Fact) -> date:
 class Folding:
     """The fold one event at a time, so a caller can look at the state between events."""
 
-    def __init__(self, truces: TruceEnds = no_truces, *, strict: bool = True):
+    def __init__(self, truces: TruceEnds = no_truces, *, strict: bool = True, state: Aggregate | None = None):
         self.truces = truces
         self.strict = strict
-        self.state: Aggregate | None = None
+        self.state = state
 
     def take(self, recorded: Recorded) -> None:
         """Check `recorded` against the state so far and take it in (strict: raise `RuleBroken` if refused)."""
@@ -143,15 +144,17 @@ def fold(
     truces: TruceEnds = no_truces,
     *,
     strict: bool = True,
+    start: Aggregate | None = None,
 ) -> Aggregate | None:
     """Fold one aggregate's events (retractions already applied) into its state.
 
     With `as_of`, only what has happened by that day; without, the whole timeline. Strict, it raises
     `RuleBroken` naming the first event the rules refuse; otherwise it passes over such an event
     (recorded history was checked when written; a view must still answer if a later retraction
-    elsewhere left an event without its grounds).
+    elsewhere left an event without its grounds). From `start`, when given: the state folded from the
+    events before these, all of which come before them in the timeline (a snapshot's, `domain.snapshot`).
     """
-    folding = Folding(truces, strict=strict)
+    folding = Folding(truces, strict=strict, state=start)
     for recorded in in_order(events):
         fact = recorded.fact
         if not isinstance(fact, Retracted) and (as_of is None or counts(fact, as_of)):
@@ -198,7 +201,7 @@ class Course:
                 folding.take(timeline[self.taken])
                 self.taken += 1
             state = folding.state
-            view = None if state is None else _encode(state.settled(day, truces))
+            view = None if state is None else orjson.dumps(state.settled(day, truces)).decode()
             if not steps or steps[-1][1] != view:
                 steps.append((day, view))
             later = [d for d in state.turns(day, truces) if d is not None and d > day] if state is not None else []
@@ -208,7 +211,3 @@ class Course:
                 later.append(extra[i])
             day = min(later, default=None)
         return steps
-
-
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-"""Compact JSON, with one encoder made once (making one per call costs more than encoding a view)."""

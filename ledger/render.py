@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 
 class Format(StrEnum):
     table = "table"
@@ -37,10 +39,13 @@ def _compact(value: Any) -> str:
 def emit(answer: dict[str, Any], fmt: Format, tables: Sequence[tuple[str, Sequence[str]]]) -> None:
     """Print `answer`: whole as JSON, or each `(list name, columns)` as a table or CSV block."""
     if fmt is Format.json:
-        # Indented for a person at a terminal; compact for a program, which the C encoder writes
-        # several times faster (indenting falls back to the pure-Python one).
-        indent = 2 if sys.stdout.isatty() else None
-        sys.stdout.write(json.dumps(answer, ensure_ascii=False, indent=indent) + "\n")
+        # Indented for a person at a terminal; compact for a program, which orjson writes many
+        # times faster than the standard library.
+        if sys.stdout.isatty():
+            sys.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2) + "\n")
+        else:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(orjson.dumps(answer, option=orjson.OPT_APPEND_NEWLINE))
         return
     if fmt is Format.csv:
         out = io.StringIO()
