@@ -40,14 +40,15 @@ class TradeFlow(Aggregate):
         assert isinstance(first, TradeFlowReported)
         super().__init__(first)
         self.reporter, self.partner, self.flow = first.reporter, first.partner, first.flow
-        self.reports = {first.period: first}
+        self.reports = {first.period: _report(first)}
+        """Each period's latest report, as the row the view shows (plain data: a snapshot holds it)."""
 
     def apply(self, fact: Fact, truces: TruceEnds) -> None:
         assert isinstance(fact, TradeFlowReported)
         series = (self.reporter, self.partner, self.flow)
         if (fact.reporter, fact.partner, fact.flow) != series:
             raise ValueError(f"{self.key} reports {' '.join(series)}; record other flows under another key")
-        self.reports[fact.period] = fact  # a later report of a period revises it
+        self.reports[fact.period] = _report(fact)  # a later report of a period revises it
 
     def settled(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
         return {
@@ -55,15 +56,16 @@ class TradeFlow(Aggregate):
             "reporter": self.reporter,
             "partner": self.partner,
             "flow": self.flow,
-            "reports": [
-                {
-                    "period": period,
-                    "date": report.date.isoformat(),
-                    "value_usd": report.value_usd,
-                    "change_pct": report.change_pct,
-                    "trend": report.trend,
-                }
-                for period, report in sorted(self.reports.items())
-            ],
+            "reports": [self.reports[period] for period in sorted(self.reports)],
             "sources": self.sources(),
         }
+
+
+def _report(fact: TradeFlowReported) -> dict[str, Any]:
+    return {
+        "period": fact.period,
+        "date": fact.date.isoformat(),
+        "value_usd": fact.value_usd,
+        "change_pct": fact.change_pct,
+        "trend": fact.trend,
+    }

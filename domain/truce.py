@@ -78,7 +78,8 @@ class Truce(Aggregate):
         self.parties = first.parties
         self.effective = first.starts
         self.expires = first.expires or first.starts + timedelta(days=first.days or 0)
-        self.allegations: list[ViolationAlleged] = []
+        self.allegations: list[dict[str, str]] = []
+        """Kept as the rows the view shows, so the state is plain data (a snapshot holds it)."""
 
     def apply(self, fact: Fact, truces: TruceEnds) -> None:
         match fact:
@@ -93,7 +94,9 @@ class Truce(Aggregate):
                 self._check_parties(fact.by, fact.against)
                 if fact.by == fact.against:
                     raise ValueError("a party cannot allege a violation against itself")
-                self.allegations.append(fact)
+                self.allegations.append(
+                    {"date": fact.date.isoformat(), "by": fact.by, "against": fact.against, "claim": fact.claim}
+                )
             case TruceTerminated():
                 if fact.by is not None:
                     self._check_parties(fact.by)
@@ -133,9 +136,6 @@ class Truce(Aggregate):
             "expires": self.expires.isoformat(),
             "terminated": self.closed_on.isoformat() if self.closed_on else None,
             "days_remaining": 0,
-            "allegations": [
-                {"date": a.date.isoformat(), "by": a.by, "against": a.against, "claim": a.claim}
-                for a in self.allegations
-            ],
+            "allegations": self.allegations,
             "sources": self.sources(),
         }
