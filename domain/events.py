@@ -15,6 +15,10 @@ from domain.values import Day, Model, Slug, Source, Text
 
 EVENT_TYPES: dict[str, type[Fact]] = {}
 """Every event type of the catalogue, by name."""
+STAMPS = {"id", "recorded_by"}
+"""The fields stamping fills in, left out of the canonical form."""
+CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+"""The canonical form's encoder (`json.dumps` with options builds one a call)."""
 
 
 def _event_id(value: Any) -> str:
@@ -60,13 +64,23 @@ class Fact(Model):
 
     def canonical(self) -> bytes:
         """Compact, sorted-key UTF-8 JSON of the normalised event, without `id` and `recorded_by`."""
-        fields = self.fields()
-        fields.pop("id", None)
-        fields.pop("recorded_by", None)
-        return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        fields = {"type": self.type, **self.model_dump(mode="json", exclude_none=True, exclude=STAMPS)}
+        return CANONICAL.encode(fields).encode()
 
     def derived_id(self) -> str:
         return hashlib.sha256(self.canonical()).hexdigest()
+
+    def stamps(self, recorded_by: str) -> dict[str, str]:
+        """What stamping fills in: who records the event, and its idempotency key (derived without either)."""
+        missing = {} if self.recorded_by else {"recorded_by": recorded_by}
+        if not self.id:
+            missing["id"] = self.derived_id()
+        return missing
+
+    def stamped(self, recorded_by: str) -> Fact:
+        """This event stamped (see `stamps`): a copy, unless it lacked nothing."""
+        missing = self.stamps(recorded_by)
+        return self.model_copy(update=missing) if missing else self
 
 
 class Announceable(Fact):
@@ -118,8 +132,9 @@ class Recorded:
         }
 
 
-def parse_fact(line: Any) -> Fact:
-    """Validate one event given as a JSON object; raise `InputError` naming each bad field."""
+def parse_fact(line: Any, recorded_by: str | None = None) -> Fact:
+    """Validate one event given as a JSON object; raise `InputError` naming each bad field. Given
+    `recorded_by`, the event comes stamped (`Fact.stamps`)."""
     if not isinstance(line, dict):
         raise InputError([("line", "is not a JSON object")])
     data = dict(line)
@@ -131,9 +146,14 @@ def parse_fact(line: Any) -> Fact:
         known = ", ".join(sorted(set(EVENT_TYPES) - {"Retracted"}))
         raise InputError([("type", f"unknown event type {name!r} (one of: {known})")])
     try:
-        return cls.model_validate(data)
+        fact = cls.model_validate(data)
     except ValidationError as error:
         refused = InputError.from_validation(error).problems
         # a field name comes from the input: shown quoted and escaped unless plain, so it cannot end
         # the line, hide in blanks or drive a terminal
         raise InputError([(f if f.isprintable() and f.strip() == f else repr(f), p) for f, p in refused]) from None
+    if recorded_by is not None:  # filled in place: nothing else holds the model yet, and a copy costs as much again
+        missing = fact.stamps(recorded_by)
+        fact.__dict__.update(missing)
+        fact.model_fields_set.update(missing)
+    return fact

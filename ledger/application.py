@@ -56,9 +56,10 @@ class Offer:
     def __len__(self) -> int:
         raise NotImplementedError
 
-    def groups(self) -> Iterator[Group]:
-        """Each `(kind, key)` offered, once, with its candidates in the order offered. May raise
-        `RecordingRefused` on the way (an invalid line): nothing is recorded then."""
+    def groups(self, recorded_by: str) -> Iterator[Group]:
+        """Each `(kind, key)` offered, once, with its candidates in the order offered: stamped for
+        `recorded_by` (`Fact.stamps`) where the offer can do it cheaper than a copy, placing stamps
+        the rest. May raise `RecordingRefused` on the way (an invalid line): nothing is recorded then."""
         raise NotImplementedError
 
     def candidates(self, kind: str, key: str) -> list[Candidate]:
@@ -77,8 +78,8 @@ class Offered(Offer):
     def __len__(self) -> int:
         return sum(len(group) for group in self.held.values())
 
-    def groups(self) -> Iterator[Group]:
-        return iter(self.held.items())
+    def groups(self, recorded_by: str) -> Iterator[Group]:
+        return iter(self.held.items())  # the caller's events: placing stamps copies
 
     def candidates(self, kind: str, key: str) -> list[Candidate]:
         return self.held.get((kind, key), [])
@@ -162,7 +163,7 @@ class Ledger:
         recorded_at = datetime.now(UTC)
         with self.store.writing() as cursor:
             timelines = Timelines(self.store, cursor, offer, user)
-            for (kind, key), candidates in timelines.read_ahead(offer.groups()):
+            for (kind, key), candidates in timelines.read_ahead(offer.groups(user)):
                 checked += len(candidates)
                 if progress is not None:
                     progress(checked)
@@ -303,9 +304,7 @@ def _locked(error: OperationalError) -> Exception:
 
 def _stamp(fact: Fact, user: str) -> Fact:
     """Fill in who records the event and its idempotency key (derived without either)."""
-    if fact.recorded_by and fact.id:
-        return fact
-    return fact.model_copy(update={"recorded_by": fact.recorded_by or user, "id": fact.id or fact.derived_id()})
+    return fact.stamped(user)
 
 
 def _blame(broken: RuleBroken, group: list[Candidate]) -> tuple[str, str, str]:

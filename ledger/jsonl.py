@@ -68,8 +68,8 @@ def decode_line(raw: bytes) -> Any:
         raise InputError([("line", f"is not valid JSON ({error})")]) from None
 
 
-def _event(line: bytes) -> Fact:
-    return parse_fact(decode_line(line.rstrip(b"\r\n")))
+def _event(line: bytes, recorded_by: str | None = None) -> Fact:
+    return parse_fact(decode_line(line.rstrip(b"\r\n")), recorded_by)
 
 
 def _aggregate(line: bytes) -> tuple[str, str] | None:
@@ -158,15 +158,16 @@ class Lines(Offer):
                     break
         return problems[:MAX_PROBLEMS]
 
-    def groups(self) -> Iterator[Group]:
-        """The second read: every line validated in order, each aggregate handed over in the order first
-        read, once its last line is read. Raises `RecordingRefused` if a line is invalid."""
+    def groups(self, recorded_by: str | None = None) -> Iterator[Group]:
+        """The second read: every line validated in order (and stamped, given `recorded_by`), each
+        aggregate handed over in the order first read, once its last line is read (those let go are
+        read again unstamped). Raises `RecordingRefused` if a line is invalid."""
         held: dict[int, list[Candidate]] = {}
         """The candidates read of aggregates not handed over yet, in the order first read."""
         let_go: set[int] = set()
         read = array("I", bytes(4 * len(self.names)))
         count = turn = 0
-        for index, origin, parsed in self._validated():
+        for index, origin, parsed in self._validated(recorded_by=recorded_by):
             if isinstance(parsed, InputError):
                 raise RecordingRefused(self._refusal(origin, parsed))
             number = self.aggregate_of[index]
@@ -197,13 +198,16 @@ class Lines(Offer):
                         break
         return problems[:MAX_PROBLEMS]
 
-    def _validated(self, start: int = 0) -> Iterator[tuple[int, str, Fact | InputError]]:
-        """From line `start` on, each line's index, origin, and event or why it is refused."""
+    def _validated(
+        self, start: int = 0, recorded_by: str | None = None
+    ) -> Iterator[tuple[int, str, Fact | InputError]]:
+        """From line `start` on, each line's index, origin, and event (stamped, given `recorded_by`) or
+        why it is refused."""
         for index in range(start, len(self.offsets)):
             self.reached = index + 1
             origin, line = self._line(index)
             try:
-                yield index, origin, _event(line)
+                yield index, origin, _event(line, recorded_by)
             except InputError as error:
                 yield index, origin, error
 
