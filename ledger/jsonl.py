@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, ExitStack, closing, contextmanager, nullcontext
 from typing import IO, Any
 
+from pydantic_core import from_json
+
 from domain import EVENT_TYPES, KINDS, Fact, InputError, Recorded, parse_fact
 from ledger.application import MAX_PROBLEMS, Candidate, Group, Offer, RecordingRefused
 
@@ -54,6 +56,10 @@ def decode_line(raw: bytes) -> Any:
     """One line as a JSON value, or `InputError` saying why it is not one."""
     if len(raw) > MAX_LINE:
         raise InputError([("line", f"is longer than {MAX_LINE} bytes")])
+    try:  # pydantic's parser is twice as fast, and what it reads, json reads alike; json says why a line is refused
+        return from_json(raw, allow_inf_nan=False)
+    except ValueError:
+        pass
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
