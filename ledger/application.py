@@ -18,8 +18,9 @@ from domain.errors import UnknownAggregate
 from ledger.store import EventStore, database
 
 if TYPE_CHECKING:
-    from domain import Fact, Recorded, RuleBroken, World
+    from domain import Aggregate, Fact, Recorded, RuleBroken, World
     from ledger.read_model import ReadModel
+    from ledger.snapshots import Asked, Snapshot
 
 RETRIES = 20
 BATCH = 1_000
@@ -322,32 +323,59 @@ def _blame(broken: RuleBroken, group: list[Candidate]) -> tuple[str, str, str]:
 
 @dataclass
 class Placed:
-    """One aggregate as recorded, and the candidates offered for it that are new, in timeline order."""
+    """One aggregate as recorded (from its snapshot on, when it has one), and the candidates offered
+    for it that are new, in timeline order."""
 
+    name: tuple[str, str]
     recorded: list[Recorded]
+    """Its events in record order: those after `snapshot`, or all of them without one."""
+    snapshot: Snapshot | None = None
+    earlier: list[Recorded] | None = None
+    """The events up to the snapshot, once they had to be read after all."""
     fresh: list[Candidate] = field(default_factory=list)
     skipped: int = 0
     """Candidates whose id is recorded already, or was offered before them."""
     problems: list[tuple[str, str, str]] = field(default_factory=list)
 
+    @property
+    def version(self) -> int:
+        """The version of its last recorded event (0: none)."""
+        if self.recorded:
+            return self.recorded[-1].version
+        return self.snapshot.version if self.snapshot is not None else 0
+
     def plan(self) -> list[tuple[Fact, int]]:
         """The new events with the versions they are written at."""
-        start = self.recorded[-1].version + 1 if self.recorded else 1
-        return [(candidate.fact, start + i) for i, candidate in enumerate(self.fresh)]
+        return [(candidate.fact, self.version + 1 + i) for i, candidate in enumerate(self.fresh)]
+
+    def read(self) -> list[Recorded]:
+        """The events read: all of them, or only those since the snapshot until the others are read."""
+        return [*(self.earlier or ()), *self.recorded]
 
     def live(self) -> list[Recorded]:
-        """The timeline the rules judge: what is recorded and not retracted, and the new events."""
+        """The timeline the rules judge, of the events read: what is not retracted, and the new events."""
         from domain import Recorded
         from domain.world import without_retracted
 
         now = datetime.now(UTC)
-        return without_retracted(self.recorded) + [Recorded(fact, 0, version, now) for fact, version in self.plan()]
+        return without_retracted(self.read()) + [Recorded(fact, 0, version, now) for fact, version in self.plan()]
+
+    def retracts_earlier(self) -> bool:
+        """Whether an event since the snapshot retracts one up to it (a position not among those since)."""
+        from domain import Retracted
+
+        since = {r.position for r in self.recorded}
+        return any(isinstance(r.fact, Retracted) and r.fact.retracts not in since for r in self.recorded)
 
 
 class Timelines:
     """The aggregates one recording touches, each read through `cursor` with the offer's candidates
     placed in it. Only the latest `KEPT` are held: those named again and again (truces, negotiations)
-    stay, and memory does not grow with the offer."""
+    stay, and memory does not grow with the offer.
+
+    Inside a recording (given `cursor`), an aggregate with a snapshot is read from it on, and the
+    rules go on from its state when they would judge as over the whole timeline; otherwise its other
+    events are read too (`ledger.snapshots`)."""
 
     def __init__(self, store: EventStore, cursor: object = None, offer: Offer | None = None, user: str = ""):
         self.store = store
@@ -355,26 +383,32 @@ class Timelines:
         self.offer = offer
         self.user = user
         self.kept: dict[tuple[str, str], Placed] = {}
-        self.ahead: dict[tuple[str, str], list[Recorded]] = {}
+        self.ahead: dict[tuple[str, str], Placed] = {}
         self.truce_end = lru_cache(maxsize=16 * KEPT)(self._truce_end)
+        self.interval = store.snapshot_interval if cursor is not None and store.snapshots is not None else None
+        """Snapshots are read and written only under a recording's write lock, so they match the events."""
 
     def read_ahead(self, groups: Iterable[Group]) -> Iterator[Group]:
         """`groups` one by one, the events recorded in them read `AHEAD` aggregates at a time."""
         remaining = iter(groups)
         while chunk := list(islice(remaining, AHEAD)):
-            self.ahead = self.store.aggregates([name for name, _ in chunk], self.cursor)
+            self.ahead = self._read([name for name, _ in chunk])
             yield from chunk
 
     def place(self, kind: str, key: str, candidates: list[Candidate]) -> Placed:
         """Stamp the aggregate's candidates; skip (or refuse) those whose id is recorded or offered before."""
-        recorded = self.ahead.pop((kind, key), None)
-        placed = Placed(self.store.aggregate(kind, key, self.cursor) if recorded is None else recorded)
-        ids: dict[str | None, Fact] = {r.fact.id: r.fact for r in placed.recorded if r.fact.id}
-        for candidate in candidates:
-            fact = _stamp(candidate.fact, self.user)
+        placed = self.ahead.pop((kind, key), None)
+        if placed is None:
+            placed = self._read([(kind, key)])[kind, key]
+        stamped = [Candidate(_stamp(candidate.fact, self.user), candidate.origin) for candidate in candidates]
+        if placed.snapshot is not None and any(candidate.fact.id in placed.snapshot.ids for candidate in stamped):
+            self._widen(placed)  # an id recorded by the snapshot's version: compared with its event, as without one
+        ids: dict[str | None, Fact] = {r.fact.id: r.fact for r in placed.read() if r.fact.id}
+        for candidate in stamped:
+            fact = candidate.fact
             same = ids.setdefault(fact.id, fact)
             if same is fact:
-                placed.fresh.append(Candidate(fact, candidate.origin))
+                placed.fresh.append(candidate)
                 continue
             if same.canonical() != fact.canonical():
                 placed.problems.append((candidate.origin, "id", f"{fact.id} is already recorded with other content"))
@@ -394,20 +428,25 @@ class Timelines:
 
     def problems(self, placed: Placed) -> list[tuple[str, str, str]]:
         """What placing the candidates in their aggregate would break: ids, references, the rules."""
-        from domain import RuleBroken, fold
+        from domain import RuleBroken
 
         problems = list(placed.problems)
         for candidate in placed.fresh:
             problems += [(candidate.origin, fld, problem) for fld, problem in self.references(candidate.fact)]
         if placed.fresh:
             try:
-                fold(placed.live(), truces=self.truce_end)
+                folded = self._fold(placed)
             except RuleBroken as broken:
                 problems.append(_blame(broken, placed.fresh))
+            else:
+                if not problems:
+                    self._snapshot(placed, *folded)
         return problems
 
     def live(self, kind: str, key: str) -> list[Recorded]:
-        return self.placed(kind, key).live()
+        placed = self.placed(kind, key)
+        self._widen(placed)
+        return placed.live()
 
     def exists(self, kind: str, key: str) -> bool:
         return any(r.fact.creates for r in self.live(kind, key))
@@ -424,6 +463,76 @@ class Timelines:
 
         truce = fold(self.live("Truce", key), day, strict=False)
         return truce.end() if truce is not None else None  # type: ignore[attr-defined]
+
+    def _read(self, names: list[tuple[str, str]]) -> dict[tuple[str, str], Placed]:
+        """Each aggregate as recorded: from its snapshot on when it has one, else all of it."""
+        snapshots = self.store.snapshots_of(names, self.cursor) if self.interval else {}
+        since = {name: snapshot.version for name, snapshot in snapshots.items()}
+        events = self.store.aggregates(names, self.cursor, since)
+        return {name: self._trusted(name, snapshots.get(name), events[name]) for name in names}
+
+    def _trusted(self, name: tuple[str, str], snapshot: Snapshot | None, events: list[Recorded]) -> Placed:
+        """The aggregate from its snapshot on, while the event at the snapshot's version (read first) is
+        the one it was taken after; else the events changed under it: dropped, and all of them read."""
+        if snapshot is None:
+            return Placed(name, events)
+        at = events[0] if events else None
+        if at is not None and at.version == snapshot.version and at.fact.derived_id() == snapshot.last:
+            return Placed(name, events[1:], snapshot)
+        self.store.drop_snapshots([name], self.cursor)
+        return Placed(name, self.store.aggregate(*name, self.cursor))
+
+    def _widen(self, placed: Placed) -> None:
+        """Read the events up to the snapshot after all."""
+        if placed.snapshot is not None and placed.earlier is None:
+            version = placed.snapshot.version
+            placed.earlier = [r for r in self.store.aggregate(*placed.name, self.cursor) if r.version <= version]
+
+    def _fold(self, placed: Placed) -> tuple[Aggregate | None, date, Asked]:
+        """Fold the aggregate with its new events, checking every rule: on from its snapshot when that
+        judges them as the whole fold would (`_goes_on`), else the whole timeline. Gives the state, the
+        latest day folded and the truce answers the fold relied on."""
+        from domain import fold
+        from domain.snapshot import from_state
+        from ledger.snapshots import Asking
+
+        snapshot, timeline = placed.snapshot, placed.live()
+        if snapshot is not None and placed.earlier is None and self._goes_on(placed, snapshot, timeline):
+            asking = Asking(self.truce_end, snapshot.asked)
+            state = fold(timeline, truces=asking, start=from_state(snapshot.state))
+            return state, max([snapshot.day, *(r.fact.date for r in timeline)]), asking.asked
+        self._widen(placed)
+        timeline, asking = placed.live(), Asking(self.truce_end)
+        return fold(timeline, truces=asking), max(r.fact.date for r in timeline), asking.asked
+
+    def _goes_on(self, placed: Placed, snapshot: Snapshot, timeline: list[Recorded]) -> bool:
+        """Whether the fold from the snapshot judges the events since as the fold of the whole timeline
+        would: they all come after it in the timeline, none retracts an event it folded, and the truces
+        it relied on still give the answers they gave."""
+        from domain.snapshot import goes_on
+
+        return (
+            not placed.retracts_earlier()
+            and goes_on(placed.name[0], snapshot.day, timeline)
+            and all(self.truce_end(key, day) == end for (key, day), end in snapshot.asked.items())
+        )
+
+    def _snapshot(self, placed: Placed, state: Aggregate | None, day: date, asked: Asked) -> None:
+        """Snapshot the aggregate as this recording leaves it, in the recording's transaction: when it
+        has grown by `interval` events since its last snapshot, or had to be read whole despite one
+        (that read is paid for; the next need not be)."""
+        from domain.snapshot import to_state
+        from ledger.snapshots import Snapshot
+
+        version = placed.version + len(placed.fresh)
+        since = placed.snapshot.version if placed.snapshot is not None else 0
+        if not self.interval or state is None or (version - since < self.interval and placed.earlier is None):
+            return
+        ids = {r.fact.id for r in placed.recorded if r.fact.id} | {c.fact.id for c in placed.fresh if c.fact.id}
+        if placed.snapshot is not None:
+            ids |= placed.snapshot.ids  # those of the events up to it
+        snapshot = Snapshot(version, placed.fresh[-1].fact.derived_id(), day, to_state(state), frozenset(ids), asked)
+        self.store.keep_snapshot(placed.name, snapshot, self.cursor)
 
 
 __all__ = ["KINDS", "Candidate", "Ledger", "Offer", "Offered", "Recording", "RecordingRefused", "WriteConflict"]

@@ -13,7 +13,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -22,9 +22,11 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
 
 from domain.errors import LedgerError
+from ledger.snapshots import INTERVAL
 
 if TYPE_CHECKING:  # the catalogue is built on the first event decoded or written, not at import
     from domain import Fact, Recorded
+    from ledger.snapshots import Snapshot
 
 NAMESPACE = uuid.UUID("6f1d6a36-5b1e-5d7c-9c1e-d1b1ed9e0000")
 DEFAULT_DB = "dipledger.db"
@@ -32,6 +34,7 @@ PAGE = 10_000
 OPEN_ATTEMPTS = 5
 CREATION_RACES = ("concurrently updated", "duplicate key value")
 """PostgreSQL's answers when two processes create or replace the same tables or functions at once."""
+SNAPSHOT_TOPIC = "ledger.snapshots:Snapshot"
 
 
 class StorageError(LedgerError):
@@ -83,6 +86,11 @@ class EventStore(Application):
     """The eventsourcing application that holds the ledger's events."""
 
     name = "dipledger"
+    is_snapshotting_enabled = True
+    """The application's snapshot store (`stored_snapshots`, `dipledger_snapshots`) holds the snapshots
+    of long aggregates (`ledger.snapshots`)."""
+    snapshot_interval: int | None = INTERVAL
+    """Events an aggregate grows by between its snapshots; None: take none and use none."""
 
     def __init__(self, db: str):
         self.db = db
@@ -108,33 +116,86 @@ class EventStore(Application):
         """One aggregate's events in record order, each with its position."""
         return self.aggregates([(kind, key)], cursor)[kind, key]
 
-    def aggregates(self, names: Sequence[tuple[str, str]], cursor: Any = None) -> dict[tuple[str, str], list[Recorded]]:
-        """The events of each `(kind, key)` in record order, read in one query (through `cursor`, a
-        transaction of `writing()`, when given)."""
+    def aggregates(
+        self,
+        names: Sequence[tuple[str, str]],
+        cursor: Any = None,
+        since: Mapping[tuple[str, str], int] | None = None,
+    ) -> dict[tuple[str, str], list[Recorded]]:
+        """The events of each `(kind, key)` in record order, from version `since[(kind, key)]` on for
+        those `since` names, read in one query (through `cursor`, a transaction of `writing()`, when given)."""
         ids = {aggregate_id(kind, key): (kind, key) for kind, key in names}
+        starts = [(since or {}).get(name, 1) for name in ids.values()]
         recorder: Any = self.recorder
-        table = recorder.events_table_name
-        columns = "originator_id, originator_version, topic, state"
+        columns = "e.originator_id, e.originator_version, e.topic, e.state"
+        joined = f"JOIN {_table(recorder)} e ON e.originator_id = wanted.id AND e.originator_version >= wanted.since"
         if _is_postgres(recorder):
-            schema = recorder.datastore.schema or "public"
             sql = (
-                f'SELECT notification_id AS position, {columns} FROM "{schema}"."{table}" WHERE originator_id = ANY(%s)'
+                f"SELECT e.notification_id AS position, {columns} "
+                f"FROM unnest(%s::uuid[], %s::bigint[]) AS wanted(id, since) {joined}"
             )
-            params: tuple[Any, ...] = (list(ids),)
+            params: tuple[Any, ...] = (list(ids), starts)
         else:
-            marks = ",".join("?" * len(ids))
-            sql = f"SELECT rowid AS position, {columns} FROM {table} WHERE originator_id IN ({marks})"
-            params = tuple(originator.hex for originator in ids)
-        reading = contextlib.nullcontext(cursor) if cursor is not None else recorder.datastore.transaction(commit=False)
-        with reading as opened:
-            opened.execute(f"{sql} ORDER BY originator_id, originator_version", params)
+            wanted = f"WITH wanted(id, since) AS (VALUES {','.join(['(?, ?)'] * len(ids))})"
+            sql = f"{wanted} SELECT e.rowid AS position, {columns} FROM wanted {joined}"
+            params = tuple(value for id_, start in zip(ids, starts, strict=True) for value in (id_.hex, start))
+        with _reading(recorder, cursor) as opened:
+            opened.execute(f"{sql} ORDER BY e.originator_id, e.originator_version", params)
             rows = opened.fetchall()
         found: dict[tuple[str, str], list[Recorded]] = {name: [] for name in names}
         for row in rows:
-            originator = row["originator_id"]
-            name = ids[originator if isinstance(originator, uuid.UUID) else uuid.UUID(originator)]
+            name = ids[_uuid(row["originator_id"])]
             found[name].append(decode(row["position"], row["originator_version"], row["topic"], bytes(row["state"])))
         return found
+
+    def snapshots_of(self, names: Sequence[tuple[str, str]], cursor: Any = None) -> dict[tuple[str, str], Snapshot]:
+        """The snapshot of each `(kind, key)` that has one (in the current format), read through `cursor`
+        when given."""
+        from ledger.snapshots import Snapshot
+
+        if self.snapshots is None:
+            return {}
+        ids = {aggregate_id(kind, key): (kind, key) for kind, key in names}
+        recorder: Any = self.snapshots.recorder
+        sql = f"SELECT originator_id, originator_version, state FROM {_table(recorder)} WHERE {_among(recorder, ids)}"
+        with _reading(recorder, cursor) as opened:
+            opened.execute(f"{sql} ORDER BY originator_version", _ids(recorder, ids))
+            rows = opened.fetchall()
+        found = {}
+        for row in rows:  # one a key, as each replaces the one before; else the latest wins
+            snapshot = Snapshot.decode(row["originator_version"], bytes(row["state"]))
+            if snapshot is not None:
+                found[ids[_uuid(row["originator_id"])]] = snapshot
+        return found
+
+    def keep_snapshot(self, name: tuple[str, str], snapshot: Snapshot, cursor: Any) -> None:
+        """Store `snapshot` of the aggregate `name` in place of the one before, in the transaction of
+        `cursor` (from `writing()`): it stands or falls with the events it was taken after."""
+        if self.snapshots is None:
+            return
+        self.drop_snapshots([name], cursor)
+        stored = StoredEvent(
+            originator_id=aggregate_id(*name),
+            originator_version=snapshot.version,
+            topic=SNAPSHOT_TOPIC,
+            state=snapshot.encode(),
+        )
+        recorder: Any = self.snapshots.recorder
+        if _is_postgres(recorder):
+            recorder._insert_stored_events(cursor, [stored])
+        else:
+            recorder._insert_events(cursor, [stored])
+
+    def drop_snapshots(self, names: Sequence[tuple[str, str]] | None = None, cursor: Any = None) -> None:
+        """Delete the snapshots of `names` (every one when None), through `cursor` when given."""
+        if self.snapshots is None:
+            return
+        recorder: Any = self.snapshots.recorder
+        ids = {aggregate_id(kind, key): (kind, key) for kind, key in names or ()}
+        where = "" if names is None else f" WHERE {_among(recorder, ids)}"
+        writing = contextlib.nullcontext(cursor) if cursor is not None else recorder.datastore.transaction(commit=True)
+        with writing as opened:
+            opened.execute(f"DELETE FROM {_table(recorder)}{where}", _ids(recorder, ids) if names is not None else ())
 
     def notifications(self, start: int = 1, stop: int | None = None) -> Iterator[Recorded]:
         """Every event from `start` to `stop` (inclusive) in position order, read a page at a time."""
@@ -214,3 +275,29 @@ def _kind(fact: Fact) -> str:
 
 def _is_postgres(recorder: Any) -> bool:
     return hasattr(recorder.datastore, "schema")
+
+
+def _table(recorder: Any) -> str:
+    """The recorder's table as SQL names it: in the ledger's schema on PostgreSQL."""
+    if _is_postgres(recorder):
+        return f'"{recorder.datastore.schema or "public"}"."{recorder.events_table_name}"'
+    return str(recorder.events_table_name)
+
+
+def _among(recorder: Any, ids: Mapping[uuid.UUID, object]) -> str:
+    """A condition that the row's aggregate is one of `ids` (parameters from `_ids`)."""
+    return "originator_id = ANY(%s)" if _is_postgres(recorder) else f"originator_id IN ({','.join('?' * len(ids))})"
+
+
+def _ids(recorder: Any, ids: Mapping[uuid.UUID, object]) -> tuple[Any, ...]:
+    return (list(ids),) if _is_postgres(recorder) else tuple(originator.hex for originator in ids)
+
+
+def _uuid(originator: uuid.UUID | str) -> uuid.UUID:
+    """An aggregate id as read: a UUID from PostgreSQL, its hex from SQLite."""
+    return originator if isinstance(originator, uuid.UUID) else uuid.UUID(originator)
+
+
+def _reading(recorder: Any, cursor: Any) -> contextlib.AbstractContextManager[Any]:
+    """`cursor` when given, else a read-only transaction of its own."""
+    return contextlib.nullcontext(cursor) if cursor is not None else recorder.datastore.transaction(commit=False)

@@ -11,13 +11,18 @@ from ledger.cli.common import Db, ledger, say
 
 
 def rebuild(db: Db = None) -> None:
-    """Empty the read model of tariffs, controls, truces and negotiations, and project the whole ledger again."""
+    """Empty the read model of tariffs, controls, truces and negotiations, and project the whole ledger again;
+    drop the snapshots of long aggregates (recording takes them again)."""
     from ledger.read_model import rebuild as rebuild_spans
 
     with ledger(db) as opened:
         began = time.perf_counter()
         reached = rebuild_spans(opened.store)
-        say(f"rebuilt the read model up to position {reached} in {time.perf_counter() - began:.1f} s")
+        opened.store.drop_snapshots()
+        say(
+            f"rebuilt the read model up to position {reached} in {time.perf_counter() - began:.1f} s"
+            " and dropped the snapshots"
+        )
 
 
 def follow(
