@@ -1,4 +1,5 @@
-"""Rendering: the same rows as a rich table, JSON or CSV. Nothing here computes an answer."""
+"""Rendering: the same rows as a table (rich's on a terminal, aligned text elsewhere), JSON or CSV.
+Nothing here computes an answer."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+def on_terminal() -> bool:
+    """Whether standard output is a terminal, where a person reads it (else a program or a file)."""
+    return sys.stdout.isatty()
 
 
 def cell(value: Any) -> str:
@@ -41,7 +47,7 @@ def emit(answer: dict[str, Any], fmt: Format, tables: Sequence[tuple[str, Sequen
     if fmt is Format.json:
         # Indented for a person at a terminal; compact for a program, which orjson writes many
         # times faster than the standard library.
-        if sys.stdout.isatty():
+        if on_terminal():
             sys.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2) + "\n")
         else:
             sys.stdout.flush()
@@ -57,18 +63,43 @@ def emit(answer: dict[str, Any], fmt: Format, tables: Sequence[tuple[str, Sequen
             writer.writerows([cell(row.get(c)) for c in columns] for row in answer[name])
         sys.stdout.write(out.getvalue())
         return
+    context = ", ".join(
+        f"{k.replace('_', ' ')} {answer[k]}" for k in ("as_of", "from", "to", "known_at") if k in answer
+    )
+    titled = [
+        (f"{name.replace('_', ' ')} ({context})" if context else name.replace("_", " "), columns, answer[name])
+        for name, columns in tables
+    ]
+    if on_terminal():
+        _boxed(titled)
+    else:
+        sys.stdout.write("\n".join(_plain(title, columns, rows) for title, columns, rows in titled))
+
+
+def _boxed(tables: Sequence[tuple[str, Sequence[str], Sequence[dict[str, Any]]]]) -> None:
+    """Tables for a person at a terminal: rich's boxes, folding long cells to the terminal's width."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     console = Console()
-    context = ", ".join(
-        f"{k.replace('_', ' ')} {answer[k]}" for k in ("as_of", "from", "to", "known_at") if k in answer
-    )
-    for name, columns in tables:
-        table = Table(title=f"{name.replace('_', ' ')} ({context})" if context else name, title_justify="left")
+    for title, columns, rows in tables:
+        table = Table(title=title, title_justify="left")
         for column in columns:
             table.add_column(column.replace("_", " "), overflow="fold")
-        for row in answer[name]:
+        for row in rows:
             table.add_row(*(escape(cell(row.get(c))) for c in columns))
         console.print(table)
+
+
+def _plain(title: str, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
+    """A table for a pipe or a file: a line a row, columns aligned, never folded to a width, so that
+    grep, sort and awk see whole rows (and no box-drawing library is loaded)."""
+    header = [column.replace("_", " ") for column in columns]
+    body = [[" ".join(cell(row.get(c)).split()) for c in columns] for row in rows]
+    widths = [max(len(text) for text in texts) for texts in zip(header, *body, strict=True)]
+    lines = [header, ["-" * width for width in widths], *body]
+    aligned = (
+        "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip() for line in lines
+    )
+    return f"{title}\n" + "".join(f"{line}\n" for line in aligned)

@@ -140,6 +140,25 @@ def test_tariffs_answer_in_json_csv_and_table(db: str) -> None:
     assert "totals" in run("tariffs", "--as-of", "2025-06-10", "--db", db).stdout
 
 
+def test_a_piped_table_is_aligned_text_a_line_a_row(db: str) -> None:
+    lines = run("tariffs", "--as-of", "2025-06-10", "--db", db).stdout.splitlines()
+    totals = lines.index("totals (as of 2025-06-10, known at 36)")
+    assert lines[totals + 1].split() == ["imposer", "target", "product", "rate", "pct"]
+    assert set(lines[totals + 2]) == {"-", " "}
+    assert [line.split() for line in lines[totals + 3 :]] == [["CN", "US", "10"], ["US", "CN", "30"]]
+    layer = next(line for line in lines if line.startswith("cn-counter-us-agri-10 "))
+    assert "sorghum; soybeans; pork; beef; aquatic products; fruits; vegetables; dairy products" in layer
+    header = lines[1]
+    assert layer.index("in_force") == header.index("status")  # columns line up, nothing folded
+
+
+def test_a_table_on_a_terminal_is_drawn_by_rich(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ledger.render.on_terminal", lambda: True)
+    out = run("tariffs", "--as-of", "2025-06-10", "--db", db).stdout
+    assert "┃ imposer ┃ target ┃ product ┃ rate pct ┃" in out
+    assert "│ US      │ CN     │         │ 30       │" in out
+
+
 def test_known_at_travels_back_in_record_time(db: str) -> None:
     extension = next(e["position"] for e in as_json("log", "--db", db)["events"] if e["type"] == "TruceExtended")
     before = as_json(

@@ -39,3 +39,9 @@ def test_a_query_on_sqlite_imports_no_report_chart_or_postgresql_library(sqlite_
     modules = imported("tariffs", "--db", sqlite_db, "--as-of", "2025-06-01", "--format", "json")
     assert "ledger.projections" in modules
     assert among(modules, REPORTS_AND_SERVERS) == []
+
+
+def test_a_piped_table_loads_no_box_drawing(sqlite_db: str) -> None:
+    assert CliRunner().invoke(app, ["import", "-", "--db", sqlite_db], input=LINE + "\n").exit_code == 0
+    modules = imported("tariffs", "--db", sqlite_db, "--as-of", "2025-06-01")
+    assert among(modules, ("rich",)) == []
