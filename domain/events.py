@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
+import orjson
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from domain.errors import InputError
@@ -19,6 +21,11 @@ STAMPS = {"id", "recorded_by"}
 """The fields stamping fills in, left out of the canonical form."""
 CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 """The canonical form's encoder (`json.dumps` with options builds one a call)."""
+
+
+def _fixed_notation(number: float) -> bool:
+    """Whether Python writes `number` without an exponent (floats are found only at an event's top level)."""
+    return number == 0 or 1e-4 <= abs(number) < 1e16
 
 
 def _event_id(value: Any) -> str:
@@ -63,8 +70,14 @@ class Fact(Model):
         return {"type": self.type, **self.model_dump(mode="json", exclude_none=True)}
 
     def canonical(self) -> bytes:
-        """Compact, sorted-key UTF-8 JSON of the normalised event, without `id` and `recorded_by`."""
+        """Compact, sorted-key UTF-8 JSON of the normalised event, without `id` and `recorded_by`:
+        byte for byte `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, which
+        ids were first derived with. orjson writes the same bytes ten times faster, for every value
+        the catalogue holds except a number in exponent form (its exponents differ across versions)."""
         fields = {"type": self.type, **self.model_dump(mode="json", exclude_none=True, exclude=STAMPS)}
+        if all(type(value) is not float or _fixed_notation(value) for value in fields.values()):
+            with contextlib.suppress(orjson.JSONEncodeError):  # text that is not valid Unicode
+                return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
         return CANONICAL.encode(fields).encode()
 
     def derived_id(self) -> str:
