@@ -15,6 +15,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 
 from domain import KINDS, LedgerError, LedgerRuleError
 from domain.errors import UnknownAggregate
+from ledger.collector import collector_paused
 from ledger.store import EventStore, database
 
 if TYPE_CHECKING:
@@ -149,7 +150,8 @@ class Ledger:
         user = current_user(recorded_by)
         for _ in range(RETRIES):
             try:
-                return self._write(offered, user, keep, progress)
+                with collector_paused():
+                    return self._write(offered, user, keep, progress)
             except IntegrityError:
                 continue
             except OperationalError as error:

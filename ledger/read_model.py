@@ -17,10 +17,8 @@ Every read catches up first; `dipledger rebuild` empties them and catches up fro
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -30,6 +28,7 @@ import orjson
 from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError, Tracking
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
+from ledger.collector import collector_paused
 from ledger.store import OPEN_ATTEMPTS, StorageError
 
 if TYPE_CHECKING:
@@ -440,19 +439,6 @@ def _truce_named(fact: Any) -> str | None:
     field it lacks is slow to fail)."""
     truce: str | None = vars(fact).get("truce")
     return truce
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for bulk work: it walks the many objects that such
-    work keeps alive again and again (it took 40% of a rebuild). Reference counting still frees them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def catch_up(store: EventStore, recorder: SpanRecorder) -> int:
