@@ -15,8 +15,9 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 
 from domain import KINDS, LedgerError, LedgerRuleError
 from domain.errors import UnknownAggregate
+from ledger.address import database
 from ledger.collector import collector_paused
-from ledger.store import EventStore, database
+from ledger.store import EventStore
 
 if TYPE_CHECKING:
     from domain import Aggregate, Fact, Recorded, RuleBroken, World

@@ -22,6 +22,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
 
 from domain.errors import LedgerError
+from ledger.address import is_postgres
 from ledger.snapshots import INTERVAL
 
 if TYPE_CHECKING:  # the catalogue is built on the first event decoded or written, not at import
@@ -29,7 +30,6 @@ if TYPE_CHECKING:  # the catalogue is built on the first event decoded or writte
     from ledger.snapshots import Snapshot
 
 NAMESPACE = uuid.UUID("6f1d6a36-5b1e-5d7c-9c1e-d1b1ed9e0000")
-DEFAULT_DB = "dipledger.db"
 PAGE = 10_000
 OPEN_ATTEMPTS = 5
 CREATION_RACES = ("concurrently updated", "duplicate key value")
@@ -46,14 +46,9 @@ def aggregate_id(kind: str, key: str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"{kind}/{key}")
 
 
-def database(db: str | None) -> str:
-    """The ledger's address: `--db`, else `DIPLEDGER_DB`, else `./dipledger.db`."""
-    return db or os.environ.get("DIPLEDGER_DB") or DEFAULT_DB
-
-
 def settings(db: str) -> dict[str, str]:
     """eventsourcing's settings for a file path (SQLite) or a `postgresql://` URL."""
-    if db.startswith(("postgresql://", "postgres://")):
+    if is_postgres(db):
         url = urlparse(db)
         query = parse_qs(url.query)
         return {

@@ -14,6 +14,7 @@ from ledger.render import Format
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
+    from ledger.projections import Views
 
 Db = Annotated[
     str | None,
@@ -88,6 +89,25 @@ def ledger(db: str | None) -> Iterator[Ledger]:
     finally:
         if opened is not None:
             opened.close()
+
+
+@contextmanager
+def views(db: str | None, known_at: str | None) -> Iterator[Views]:
+    """The persistent read model as known at `--known-at`: read straight from the file when it is a
+    SQLite ledger whose read model is up to date (`ledger.spans`), else through the ledger, which
+    brings it up to date first."""
+    from ledger.address import database
+    from ledger.spans import up_to_date
+
+    direct = up_to_date(database(db), known_at)
+    if direct is None:
+        with ledger(db) as opened:
+            yield opened.read_model(opened.resolve_known_at(known_at))
+        return
+    try:
+        yield direct
+    finally:
+        direct.close()
 
 
 def is_terminal() -> bool:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ledger.cli.common import AsOf, Db, Fmt, KnownAt, User, fail, is_terminal, ledger, parse_day, say
+from ledger.cli.common import AsOf, Db, Fmt, KnownAt, User, fail, is_terminal, ledger, parse_day, say, views
 from ledger.cli.integrity import add_integrity_commands
 from ledger.cli.reports import ChangesFormat, add_report_commands
 from ledger.cli.typed import add_typed_commands
@@ -203,8 +203,7 @@ def tariffs(
     from ledger import projections
 
     day = parse_day(as_of)
-    with ledger(db) as opened:
-        source = opened.read_model(opened.resolve_known_at(known_at))
+    with views(db, known_at) as source:
         answer = projections.tariffs(source, day, imposer, target, product, all_)
     emit(answer, fmt, [("measures", MEASURE_COLUMNS), ("totals", TOTAL_COLUMNS)])
 
@@ -224,8 +223,7 @@ def controls(
     from ledger import projections
 
     day = parse_day(as_of)
-    with ledger(db) as opened:
-        source = opened.read_model(opened.resolve_known_at(known_at))
+    with views(db, known_at) as source:
         answer = projections.controls(source, day, imposer, item, destination, all_)
     emit(answer, fmt, [("controls", CONTROL_COLUMNS)])
 
@@ -237,10 +235,12 @@ def _simple_query(name: str, columns: tuple[str, ...], doc: str, kept: bool = Tr
         from ledger import projections
 
         day = parse_day(as_of)
-        with ledger(db) as opened:
-            position = opened.resolve_known_at(known_at)
-            source = opened.read_model(position) if kept else opened.world(position)
-            answer = getattr(projections, name)(source, day)
+        if kept:
+            with views(db, known_at) as source:
+                answer = getattr(projections, name)(source, day)
+        else:
+            with ledger(db) as opened:
+                answer = getattr(projections, name)(opened.world(opened.resolve_known_at(known_at)), day)
         emit(answer, fmt, [(name, columns)])
 
     command.__doc__ = doc

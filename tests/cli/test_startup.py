@@ -45,3 +45,11 @@ def test_a_piped_table_loads_no_box_drawing(sqlite_db: str) -> None:
     assert CliRunner().invoke(app, ["import", "-", "--db", sqlite_db], input=LINE + "\n").exit_code == 0
     modules = imported("tariffs", "--db", sqlite_db, "--as-of", "2025-06-01")
     assert among(modules, ("rich",)) == []
+
+
+def test_a_query_on_an_up_to_date_read_model_loads_no_eventsourcing(sqlite_db: str) -> None:
+    assert CliRunner().invoke(app, ["import", "-", "--db", sqlite_db], input=LINE + "\n").exit_code == 0
+    first = imported("tariffs", "--db", sqlite_db, "--format", "json")  # brings the read model up to date
+    assert among(first, ("eventsourcing",)) != []
+    again = imported("tariffs", "--db", sqlite_db, "--format", "json", "--known-at", "1")
+    assert among(again, ("eventsourcing", "pydantic", *EVENT_MODELS)) == []

@@ -12,6 +12,7 @@ import json
 import random
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +21,11 @@ from hypothesis import strategies as st
 
 from benchmarks import generate
 from domain import LedgerError, parse_fact
+from ledger.address import is_postgres
 from ledger.application import Candidate, Ledger, RecordingRefused
+from ledger.projections import Views
 from ledger.read_model import KINDS, NAME, ReadModel, rebuild, span_recorder, spans_of
+from ledger.spans import up_to_date
 from tests.conftest import EXAMPLE, _postgres_schema
 
 
@@ -74,11 +78,21 @@ def normal(views: list[dict[str, Any]]) -> Any:
 
 
 def assert_same_answers(ledger: Ledger, known_at: int, days: list[date]) -> None:
+    """The fold, the read model and (on SQLite) the read model read straight from the file agree."""
     world = ledger.world(known_at)
-    model = ledger.read_model(known_at)
-    for day in days:
-        for kind in KINDS:
-            assert model.views(kind, day) == normal(world.views(kind, day)), (kind, day.isoformat(), known_at)
+    models: list[Views] = [ledger.read_model(known_at)]  # caught up: the direct reader takes it
+    direct = None if is_postgres(ledger.store.db) else up_to_date(ledger.store.db, str(known_at))
+    assert direct is not None or is_postgres(ledger.store.db)
+    models += [direct] if direct is not None else []
+    try:
+        for day in days:
+            for kind in KINDS:
+                expected = normal(world.views(kind, day))
+                for model in models:
+                    assert model.views(kind, day) == expected, (type(model), kind, day.isoformat(), known_at)
+    finally:
+        if direct is not None:
+            direct.close()
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
@@ -149,3 +163,25 @@ def test_catching_up_twice_changes_nothing_and_rebuild_resumes(sqlite_db: str) -
         assert all(ledger.read_model(0).views(kind, date(2020, 1, 1)) == [] for kind in KINDS)
     finally:
         ledger.close()
+
+
+def test_the_file_is_read_directly_only_when_the_read_model_is_up_to_date(sqlite_db: str) -> None:
+    example = [Candidate(parse_fact(json.loads(line))) for line in Path(EXAMPLE).read_text("utf-8").splitlines()]
+    ledger = Ledger(sqlite_db)
+    try:
+        ledger.record(example[:5])
+        assert up_to_date(sqlite_db, None) is None  # nothing projected yet
+        ledger.read_model(ledger.head())
+        direct = up_to_date(sqlite_db, "3")
+        assert direct is not None and direct.known_at == 3
+        direct.close()
+        assert up_to_date(sqlite_db, "2025-06-10") is None  # a time is resolved by reading the ledger
+        ledger.record(example[5:6])
+        assert up_to_date(sqlite_db, None) is None  # behind the ledger again
+        ledger.read_model(ledger.head())
+        with span_recorder(ledger.store).datastore.transaction(commit=True) as cursor:
+            cursor.execute("DROP INDEX dipledger_spans_day")  # a rebuild cut short before its index
+        assert up_to_date(sqlite_db, None) is None
+    finally:
+        ledger.close()
+    assert up_to_date(str(Path(sqlite_db).parent / "missing.db"), None) is None
