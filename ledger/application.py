@@ -255,8 +255,7 @@ class Ledger:
         when = when.strip()
         if when.isdigit():
             return min(int(when), head)
-        moment = parse_moment(when)
-        return max((r.position for r in self.store.notifications() if r.recorded_at <= moment), default=0)
+        return self.store.last_recorded_by(parse_moment(when))
 
     def world(self, known_at: int) -> World:
         """Everything recorded up to `known_at`, retractions applied."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+import time
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -134,6 +135,14 @@ def test_known_at_accepts_positions_timestamps_and_dates(ledger: Ledger) -> None
     assert ledger.resolve_known_at("2000-01-01") == 0
     assert ledger.resolve_known_at("2999-01-01T00:00:00") == 36
     assert ledger.resolve_known_at(None) == 36
+    between = datetime.now(UTC)
+    time.sleep(0.01)
+    ledger.record(
+        lines({"type": "TariffRateChanged", "key": "us-ieepa-fentanyl-cn", "date": "2025-07-01", "rate_pct": 25})
+    )
+    assert ledger.resolve_known_at(between.isoformat()) == 36
+    assert ledger.resolve_known_at(between.isoformat().replace("+00:00", "Z")) == 36
+    assert ledger.resolve_known_at(datetime.now(UTC).isoformat()) == 37
 
 
 def test_an_export_reimports_into_the_same_answers(ledger: Ledger, tmp_path: object) -> None:
