@@ -56,7 +56,8 @@ HOW_TO_READ = """\
   the ledger pays), and a bare `json.loads` of each state.
 - **CLI start**: wall time of whole processes, median of the runs, the package byte-compiled first as
   an install does. Standard output is a pipe, so `tariffs` prints its plain-text table; on a terminal
-  rich draws boxes, which loads rich (about 20 ms more).
+  rich draws boxes, which loads rich (about 20 ms more). Both `tariffs` timings find the read
+  model up to date, so they read the SQLite file directly (`ledger/spans.py`).
 - **Memory**: peak resident memory (`ru_maxrss`) of `dipledger import FILE` in a child process. At
   fewer than 1,000,000 events it is projected linearly from two sizes; `--memory-events 1000000`
   measures it.
