@@ -162,9 +162,16 @@ def fold(
     return folding.state
 
 
-Step = tuple[date, "str | None"]
-"""From this day on (until the next step), the aggregate's view without its daily fields, as JSON
-(frozen: later events change the state the view was read from); None: no aggregate yet."""
+Stored = Callable[[dict[str, Any]], dict[Any, str]]
+"""How a view is kept: as JSON, by piece (frozen: later events change the state the view was read from)."""
+Step = tuple[date, "dict[Any, str] | None"]
+"""From this day on (until the next step), the aggregate's view without its daily fields, as stored;
+None: no aggregate yet."""
+
+
+def whole(row: dict[str, Any]) -> dict[Any, str]:
+    """A view kept in one piece."""
+    return {"": orjson.dumps(row).decode()}
 
 
 class Course:
@@ -175,9 +182,10 @@ class Course:
     names change), so the walk stops on those days alone and takes each event once.
     """
 
-    def __init__(self, events: Iterable[Recorded], truces: TruceEnds = no_truces):
+    def __init__(self, events: Iterable[Recorded], truces: TruceEnds = no_truces, stored: Stored = whole):
         self.timeline = [r for r in in_order(events) if not isinstance(r.fact, Retracted)]
         self.truces = truces
+        self.stored = stored
         self.folding = Folding(truces, strict=False)
         self.taken = 0
 
@@ -192,7 +200,7 @@ class Course:
     def steps(self, since: date | None = None, also: Iterable[date] = ()) -> list[Step]:
         """The view from `since` (default: the first day) on. The walk only moves forward: every
         event taken by an earlier call must count by `since`."""
-        timeline, folding, truces = self.timeline, self.folding, self.truces
+        timeline, folding, truces, stored = self.timeline, self.folding, self.truces, self.stored
         extra = sorted(set(also))
         steps: list[Step] = []
         day = since if since is not None else (counts_from(timeline[0].fact) if timeline else None)
@@ -201,7 +209,7 @@ class Course:
                 folding.take(timeline[self.taken])
                 self.taken += 1
             state = folding.state
-            view = None if state is None else orjson.dumps(state.settled(day, truces)).decode()
+            view = None if state is None else stored(state.settled(day, truces))
             if not steps or steps[-1][1] != view:
                 steps.append((day, view))
             later = [d for d in state.turns(day, truces) if d is not None and d > day] if state is not None else []

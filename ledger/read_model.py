@@ -28,7 +28,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError, Persiste
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
 from ledger.collector import collector_paused
-from ledger.spans import FOREVER, NAME, QUERY_INDEX, REFS, TABLE, parsed, views_sql
+from ledger.spans import FOREVER, NAME, QUERY_INDEX, REFS, TABLE, Piece, parsed, piece, pieces, views_sql
 from ledger.store import OPEN_ATTEMPTS, StorageError
 
 if TYPE_CHECKING:
@@ -68,6 +68,8 @@ class Span:
     id: int | None = None
     ended: bool = False
     """Whether `known_to` changed since it was read or written."""
+    piece: Piece = ""
+    """Which piece of the aggregate's view it holds (`ledger.spans.pieces`)."""
 
 
 # The tables ------------------------------------------------------------------------------------
@@ -78,7 +80,7 @@ class SpanRecorder(Protocol):
     def open_spans(self, kind: str, key: str) -> list[Span]: ...
     def referrers(self, truce: str) -> list[tuple[str, str]]: ...
     def write(self, start: int, changes: Changes, tracking: Tracking) -> None: ...
-    def views(self, kind: str, day: int, position: int) -> list[str]: ...
+    def views(self, kind: str, day: int, position: int) -> list[tuple[str, str]]: ...
     def _empty_index(self, cursor: Any) -> None:
         """Empty the separate spatial index, where there is one."""
 
@@ -123,7 +125,8 @@ class _Spans:
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(sql, (kind, key, FOREVER))
             return [
-                Span(r["valid_from"], r["valid_to"], r["view"], r["known_from"], id=r["id"]) for r in cursor.fetchall()
+                Span(r["valid_from"], r["valid_to"], r["view"], r["known_from"], id=r["id"], piece=piece(r["view"]))
+                for r in cursor.fetchall()
             ]
 
     def referrers(self, truce: str) -> list[tuple[str, str]]:
@@ -131,11 +134,11 @@ class _Spans:
             cursor.execute(f"SELECT kind, key FROM {self.refs} WHERE truce = {self.mark}", (truce,))
             return [(r["kind"], r["key"]) for r in cursor.fetchall()]
 
-    def views(self, kind: str, day: int, position: int) -> list[str]:
-        """The views of `kind` held on `day` as known at `position`, by key."""
+    def views(self, kind: str, day: int, position: int) -> list[tuple[str, str]]:
+        """The `(key, view)` pieces of `kind` held on `day` as known at `position`, by key."""
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(views_sql(self.table, self.mark), (kind, day, day, position, position))
-            return [r["view"] for r in cursor.fetchall()]
+            return [(r["key"], r["view"]) for r in cursor.fetchall()]
 
     def write(self, start: int, changes: Changes, tracking: Tracking) -> None:
         """The page's changes and its tracking position, in one transaction.
@@ -150,6 +153,9 @@ class _Spans:
             found = cursor.fetchone()
             if (found["notification_id"] if found else 0) != start:
                 raise IntegrityError(f"the read model moved on from position {start}")
+            if start == 0:  # rows of a layout no longer read (an older version's) go
+                cursor.execute(f"DELETE FROM {self.table}")
+                cursor.execute(f"DELETE FROM {self.refs}")
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) AS top FROM {self.table}")
             top = cursor.fetchone()["top"]
             rows = []
@@ -367,7 +373,7 @@ class Projector:
         events = self._timeline(kind, key)
         course = self.courses.get((kind, key))
         if course is None:
-            course = self.courses[kind, key] = Course(events, self._truce_end)
+            course = self.courses[kind, key] = Course(events, self._truce_end, pieces(kind))
         also: list[date] = []
         if kind in _suspendable():
             named = self.named.get((kind, key))
@@ -378,17 +384,22 @@ class Projector:
         old = self._open(kind, key)
         untouched = [s for s in old if s.valid_to < start]
         touched = {(s.valid_from, s.valid_to, s.view): s for s in old if s.valid_to >= start}
-        # Days before `since` keep their views; the span reaching `since` may merge with what follows.
-        wanted = [Span(vf, min(vt, start), view, position) for vf, vt, view in touched if vf < start]
+        # Days before `since` keep their views; the span of each piece reaching `since` may merge
+        # with what follows.
+        wanted = [
+            Span(s.valid_from, start, s.view, position, piece=s.piece) for s in touched.values() if s.valid_from < start
+        ]
+        latest = {span.piece: span for span in wanted}
         steps = course.steps(since, also)
-        for (day, view), after in zip(steps, [*steps[1:], None], strict=True):
-            if view is None:
-                continue
+        for (day, views), after in zip(steps, [*steps[1:], None], strict=True):
             first, end = day.toordinal(), after[0].toordinal() if after else FOREVER
-            if wanted and wanted[-1].valid_to == first and wanted[-1].view == view:
-                wanted[-1] = Span(wanted[-1].valid_from, end, view, position)
-            else:
-                wanted.append(Span(first, end, view, position))
+            for name, view in (views or {}).items():
+                held = latest.get(name)
+                if held is not None and held.valid_to == first and held.view == view:
+                    held.valid_to = end  # a span of its own, not yet written
+                else:
+                    wanted.append(span := Span(first, end, view, position, piece=name))
+                    latest[name] = span
         spans = untouched
         for span in wanted:
             same = touched.pop((span.valid_from, span.valid_to, span.view), None)

@@ -10,6 +10,7 @@ eventsourcing nor the event catalogue; anything else (PostgreSQL, a read model b
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,9 @@ import orjson
 
 from ledger.address import is_postgres
 
-NAME = "spans"
-"""The read model's name in the tracking table."""
+NAME = "spans/2"
+"""The read model's name in the tracking table, with its layout's version: a ledger whose read model
+has an older layout finds none under this name, and projects it again from the start."""
 TABLE, REFS = "dipledger_spans", "dipledger_span_refs"
 QUERY_INDEX = f"{TABLE}_day"
 FOREVER = 2**62
@@ -28,24 +30,75 @@ EVENTS, TRACKING = "stored_events", "tracking"
 """eventsourcing's tables on SQLite."""
 
 
+ITEMISED = {
+    "Negotiation": ("rounds", "contacts", "statements", "agreements", "sources"),
+    "Truce": ("allegations", "sources"),
+}
+"""The lists of a view that grow with its aggregate's events. Each item is a span of its own, so an
+event adds rows the size of what it brings rather than the whole view again (a long negotiation's
+views would otherwise grow with the square of its events)."""
+
+
+Piece = str | tuple[str, int]
+"""Which piece of its aggregate's view a stored view is: `""` the head, else `(list, index)`."""
+
+
+def pieces(kind: str) -> Callable[[dict[str, Any]], dict[Piece, str]]:
+    """How a view of `kind` is stored, by piece: as JSON, its itemised lists emptied (the head), then
+    each of their items as `[list, index, item]`."""
+    fields = ITEMISED.get(kind, ())
+
+    def stored(row: dict[str, Any]) -> dict[Piece, str]:
+        found: dict[Piece, str] = {"": orjson.dumps({**row, **dict.fromkeys(fields, ())} if fields else row).decode()}
+        for name in fields:
+            for index, item in enumerate(row[name]):
+                found[name, index] = orjson.dumps([name, index, item]).decode()
+        return found
+
+    return stored
+
+
+def piece(view: str) -> Piece:
+    """The piece a stored view is (see `pieces`)."""
+    if view[0] == "{":
+        return ""
+    name, index = orjson.loads(f"{view[: view.index(',', view.index(',') + 1)]}]")
+    return name, index
+
+
 def views_sql(table: str, mark: str) -> str:
-    """The views of one kind held on a day (`valid_from` ≤ day < `valid_to`) as known at a position
-    (`known_from` ≤ position < `known_to`), by key: parameters `(kind, day, day, position, position)`."""
+    """The pieces of the views of one kind held on a day (`valid_from` ≤ day < `valid_to`) as known at
+    a position (`known_from` ≤ position < `known_to`), by key: parameters `(kind, day, day, position,
+    position)`."""
     return (
-        f"SELECT view FROM {table} WHERE kind = {mark} AND valid_to > {mark} AND valid_from <= {mark} "
+        f"SELECT key, view FROM {table} WHERE kind = {mark} AND valid_to > {mark} AND valid_from <= {mark} "
         f"AND known_from <= {mark} AND known_to > {mark} ORDER BY key"
     )
 
 
-def parsed(views: list[str], kind: str, as_of: date) -> list[dict[str, Any]]:
-    """The stored views as rows, with what counts down by the day filled in."""
+def parsed(found: list[tuple[str, str]], kind: str, as_of: date) -> list[dict[str, Any]]:
+    """The stored `(key, view)` pieces as rows, by key: heads with their items put back, and what
+    counts down by the day filled in."""
     # One array parsed at once: half the time of parsing each view on its own.
-    rows: list[dict[str, Any]] = orjson.loads(f"[{','.join(views)}]")
+    values = orjson.loads(f"[{','.join(view for _, view in found)}]")
+    if kind not in ITEMISED:
+        rows: list[dict[str, Any]] = values
+        return rows
+    heads: dict[str, dict[str, Any]] = {}
+    items: list[tuple[str, list[Any]]] = []
+    for (key, _), value in zip(found, values, strict=True):
+        if type(value) is dict:
+            heads[key] = value
+        else:
+            items.append((key, value))
+    items.sort(key=lambda item: item[1][1])  # by index: each list is filled in order
+    for key, (name, _, item) in items:
+        heads[key][name].append(item)
     if kind == "Truce":  # days remaining count down every day, so they are not stored
         from domain.truce import Truce
 
-        rows = [Truce.on_day(row, as_of) for row in rows]
-    return rows
+        return [Truce.on_day(row, as_of) for row in heads.values()]
+    return list(heads.values())
 
 
 class DirectReadModel:
@@ -58,7 +111,7 @@ class DirectReadModel:
     def views(self, kind: str, as_of: date) -> list[dict[str, Any]]:
         day = as_of.toordinal()
         found = self.connection.execute(views_sql(TABLE, "?"), (kind, day, day, self.known_at, self.known_at))
-        return parsed([view for (view,) in found], kind, as_of)
+        return parsed(found.fetchall(), kind, as_of)
 
     def close(self) -> None:
         self.connection.close()

@@ -185,3 +185,48 @@ def test_the_file_is_read_directly_only_when_the_read_model_is_up_to_date(sqlite
     finally:
         ledger.close()
     assert up_to_date(str(Path(sqlite_db).parent / "missing.db"), None) is None
+
+
+def test_a_long_negotiation_adds_rows_the_size_of_each_event(db: str) -> None:
+    """Each statement is a piece of its own: the stored rows do not grow with the negotiation."""
+    opened = {"type": "NegotiationOpened", "key": "talks", "date": "2025-01-01", "parties": ["US", "CN"]}
+    statements = [
+        {
+            "type": "PositionStated",
+            "key": "talks",
+            "date": (date(2025, 1, 2) + timedelta(days=n)).isoformat(),
+            "party": "US",
+            "speaker": "Trade Representative",
+            "stance": "assessment",
+            "statement": f"Statement number {n}.",
+        }
+        for n in range(120)
+    ]
+    ledger = Ledger(db)
+    try:
+        ledger.record([Candidate(parse_fact({**opened, "title": "US–CN talks"}))])
+        for statement in statements:
+            ledger.record([Candidate(parse_fact(statement))])
+        (negotiation,) = ledger.read_model(ledger.head()).views("Negotiation", date(2025, 12, 31))
+        assert [s["statement"] for s in negotiation["statements"]] == [s["statement"] for s in statements]
+        (earlier,) = ledger.read_model(61).views("Negotiation", date(2025, 12, 31))
+        assert len(earlier["statements"]) == 60  # as known after the opening and 60 statements
+        assert max(len(row.view) for row in span_recorder(ledger.store).rows()) < 400
+    finally:
+        ledger.close()
+
+
+def test_a_read_model_of_an_older_layout_is_projected_again(sqlite_db: str) -> None:
+    ledger = Ledger(sqlite_db)
+    try:
+        ledger.record([Candidate(parse_fact(json.loads(line))) for line in EXAMPLE.read_text().splitlines()])
+        ledger.read_model(ledger.head())
+        expected = spans_of(span_recorder(ledger.store).rows())
+        with span_recorder(ledger.store).datastore.transaction(commit=True) as cursor:  # as an older version left it
+            cursor.execute("UPDATE tracking SET application_name = 'spans' WHERE application_name = ?", (NAME,))
+            cursor.execute('UPDATE dipledger_spans SET view = \'{"key": "stale"}\'')
+        assert up_to_date(sqlite_db, None) is None
+        ledger.read_model(ledger.head())
+        assert spans_of(span_recorder(ledger.store).rows()) == expected
+    finally:
+        ledger.close()
