@@ -20,7 +20,8 @@ def first_form(fact: Fact) -> bytes:
 
 
 numbers = st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(10**6), 10**6)
-texts = st.text(st.characters(exclude_categories=["Cc", "Cs"]), min_size=1, max_size=40)
+texts = st.text(st.characters(exclude_categories=["Cc", "Cs"]), min_size=1, max_size=40).filter(str.strip)
+"""Text a note accepts: blank text is refused."""
 
 
 @given(st.integers(0, 10**6), numbers, texts)
