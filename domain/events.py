@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -69,25 +68,34 @@ class Fact(Model):
         """The catalogue fields as JSON values, `type` first; absent optional fields left out."""
         return {"type": self.type, **self.model_dump(mode="json", exclude_none=True)}
 
-    def canonical(self) -> bytes:
+    def normalised(self) -> dict[str, Any]:
+        """The catalogue fields as JSON values without `type`, the stamps and absent optional fields:
+        what the canonical form is made of."""
+        return self.model_dump(mode="json", exclude_none=True, exclude=STAMPS)
+
+    def canonical(self, normalised: dict[str, Any] | None = None) -> bytes:
         """Compact, sorted-key UTF-8 JSON of the normalised event, without `id` and `recorded_by`:
         byte for byte `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, which
         ids were first derived with. orjson writes the same bytes ten times faster, for every value
-        the catalogue holds except a number in exponent form (its exponents differ across versions)."""
-        fields = {"type": self.type, **self.model_dump(mode="json", exclude_none=True, exclude=STAMPS)}
-        if all(type(value) is not float or _fixed_notation(value) for value in fields.values()):
-            with contextlib.suppress(orjson.JSONEncodeError):  # text that is not valid Unicode
+        the catalogue holds except a number in exponent form (its exponents differ across versions).
+        `normalised` is this event's `normalised()` when the caller has made it already."""
+        fields = {"type": type(self).__name__, **(self.normalised() if normalised is None else normalised)}
+        values = fields.values()  # most events hold no float: that is seen at C speed
+        if float not in map(type, values) or all(_fixed_notation(value) for value in values if type(value) is float):
+            try:
                 return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+            except orjson.JSONEncodeError:  # text that is not valid Unicode
+                pass
         return CANONICAL.encode(fields).encode()
 
-    def derived_id(self) -> str:
-        return hashlib.sha256(self.canonical()).hexdigest()
+    def derived_id(self, normalised: dict[str, Any] | None = None) -> str:
+        return hashlib.sha256(self.canonical(normalised)).hexdigest()
 
-    def stamps(self, recorded_by: str) -> dict[str, str]:
+    def stamps(self, recorded_by: str, normalised: dict[str, Any] | None = None) -> dict[str, str]:
         """What stamping fills in: who records the event, and its idempotency key (derived without either)."""
         missing = {} if self.recorded_by else {"recorded_by": recorded_by}
         if not self.id:
-            missing["id"] = self.derived_id()
+            missing["id"] = self.derived_id(normalised)
         return missing
 
     def stamped(self, recorded_by: str) -> Fact:
@@ -148,6 +156,22 @@ class Recorded:
 def parse_fact(line: Any, recorded_by: str | None = None) -> Fact:
     """Validate one event given as a JSON object; raise `InputError` naming each bad field. Given
     `recorded_by`, the event comes stamped (`Fact.stamps`)."""
+    fact = _validated(line)
+    if recorded_by is not None:
+        _stamp_in_place(fact, fact.stamps(recorded_by))
+    return fact
+
+
+def parse_stamped(line: Any, recorded_by: str) -> tuple[Fact, dict[str, Any]]:
+    """`parse_fact(line, recorded_by)`, and the event's `normalised()` fields its id was derived from
+    (a writer serialises them rather than dump the model again)."""
+    fact = _validated(line)
+    normalised = fact.normalised()
+    _stamp_in_place(fact, fact.stamps(recorded_by, normalised))
+    return fact, normalised
+
+
+def _validated(line: Any) -> Fact:
     if not isinstance(line, dict):
         raise InputError([("line", "is not a JSON object")])
     data = dict(line)
@@ -159,14 +183,15 @@ def parse_fact(line: Any, recorded_by: str | None = None) -> Fact:
         known = ", ".join(sorted(set(EVENT_TYPES) - {"Retracted"}))
         raise InputError([("type", f"unknown event type {name!r} (one of: {known})")])
     try:
-        fact = cls.model_validate(data)
+        return cls.model_validate(data)
     except ValidationError as error:
         refused = InputError.from_validation(error).problems
         # a field name comes from the input: shown quoted and escaped unless plain, so it cannot end
         # the line, hide in blanks or drive a terminal
         raise InputError([(f if f.isprintable() and f.strip() == f else repr(f), p) for f, p in refused]) from None
-    if recorded_by is not None:  # filled in place: nothing else holds the model yet, and a copy costs as much again
-        missing = fact.stamps(recorded_by)
-        fact.__dict__.update(missing)
-        fact.model_fields_set.update(missing)
-    return fact
+
+
+def _stamp_in_place(fact: Fact, missing: dict[str, str]) -> None:
+    """Filled in place: nothing else holds the model yet, and a copy costs as much again."""
+    fact.__dict__.update(missing)
+    fact.model_fields_set.update(missing)

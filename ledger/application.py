@@ -17,7 +17,7 @@ from domain import KINDS, LedgerError, LedgerRuleError
 from domain.errors import UnknownAggregate
 from ledger.address import database
 from ledger.collector import collector_paused
-from ledger.store import EventStore
+from ledger.store import EventStore, Write
 
 if TYPE_CHECKING:
     from domain import Aggregate, Fact, Recorded, RuleBroken, World
@@ -46,6 +46,8 @@ class Candidate:
     fact: Fact
     origin: str = ""
     """`FILE:LINE`, or empty for a single command."""
+    event: bytes | None = None
+    """The stamped event as stored (`ledger.store.event_json`), when the offer made it with the id."""
 
 
 Group = tuple[tuple[str, str], list[Candidate]]
@@ -221,7 +223,7 @@ class Ledger:
             )
             fact = fact.model_copy(update={"id": fact.derived_id()})
             try:
-                return self.store.insert([(fact, events[-1].version + 1)], datetime.now(UTC))[0]
+                return self.store.insert([(fact, events[-1].version + 1, None)], datetime.now(UTC))[0]
             except IntegrityError:
                 continue
             except OperationalError as error:
@@ -346,9 +348,9 @@ class Placed:
             return self.recorded[-1].version
         return self.snapshot.version if self.snapshot is not None else 0
 
-    def plan(self) -> list[tuple[Fact, int]]:
-        """The new events with the versions they are written at."""
-        return [(candidate.fact, self.version + 1 + i) for i, candidate in enumerate(self.fresh)]
+    def plan(self) -> list[Write]:
+        """The new events with the versions they are written at (and as stored, when made already)."""
+        return [(candidate.fact, self.version + 1 + i, candidate.event) for i, candidate in enumerate(self.fresh)]
 
     def read(self) -> list[Recorded]:
         """The events read: all of them, or only those since the snapshot until the others are read."""
@@ -360,7 +362,7 @@ class Placed:
         from domain.world import without_retracted
 
         now = datetime.now(UTC)
-        return without_retracted(self.read()) + [Recorded(fact, 0, version, now) for fact, version in self.plan()]
+        return without_retracted(self.read()) + [Recorded(fact, 0, version, now) for fact, version, _ in self.plan()]
 
     def retracts_earlier(self) -> bool:
         """Whether an event since the snapshot retracts one up to it (a position not among those since)."""
@@ -402,7 +404,9 @@ class Timelines:
         placed = self.ahead.pop((kind, key), None)
         if placed is None:
             placed = self._read([(kind, key)])[kind, key]
-        stamped = [Candidate(_stamp(candidate.fact, self.user), candidate.origin) for candidate in candidates]
+        stamped = [
+            c if (fact := _stamp(c.fact, self.user)) is c.fact else Candidate(fact, c.origin) for c in candidates
+        ]
         if placed.snapshot is not None and any(candidate.fact.id in placed.snapshot.ids for candidate in stamped):
             self._widen(placed)  # an id recorded by the snapshot's version: compared with its event, as without one
         ids: dict[str | None, Fact] = {r.fact.id: r.fact for r in placed.read() if r.fact.id}

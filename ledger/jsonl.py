@@ -25,7 +25,9 @@ from typing import IO, Any
 from pydantic_core import from_json
 
 from domain import EVENT_TYPES, KINDS, Fact, InputError, Recorded, parse_fact
+from domain.events import parse_stamped
 from ledger.application import MAX_PROBLEMS, Candidate, Group, Offer, RecordingRefused
+from ledger.store import event_json
 
 MAX_LINE = 1_000_000
 """Longest line accepted, in bytes: an event is never this long; a runaway file is refused early."""
@@ -74,8 +76,14 @@ def decode_line(raw: bytes) -> Any:
         raise InputError([("line", f"is not valid JSON ({error})")]) from None
 
 
-def _event(line: bytes, recorded_by: str | None = None) -> Fact:
-    return parse_fact(decode_line(line.rstrip(b"\r\n")), recorded_by)
+def _event(line: bytes) -> Fact:
+    return parse_fact(decode_line(line.rstrip(b"\r\n")))
+
+
+def _stamped(line: bytes, origin: str, recorded_by: str) -> Candidate:
+    """The line's event stamped, with its stored form made from the same dump as its id."""
+    fact, normalised = parse_stamped(decode_line(line.rstrip(b"\r\n")), recorded_by)
+    return Candidate(fact, origin, event_json(fact, normalised))
 
 
 def _aggregate(line: bytes) -> tuple[str, str] | None:
@@ -177,11 +185,11 @@ class Lines(Offer):
             if isinstance(parsed, InputError):
                 raise RecordingRefused(self._refusal(origin, parsed))
             number = self.aggregate_of[index]
-            if (parsed.kind, parsed.key) != self.names[number]:
+            if (parsed.fact.kind, parsed.fact.key) != self.names[number]:
                 raise RecordingRefused([(origin, "line", "changed while it was being imported")])
             read[number] += 1
             if number not in let_go:
-                held.setdefault(number, []).append(Candidate(parsed, origin))
+                held.setdefault(number, []).append(parsed)
                 count += 1
             while count > HELD:  # the aggregate first read last waits longest: it is read again in its turn
                 latest, dropped = held.popitem()
@@ -206,16 +214,18 @@ class Lines(Offer):
 
     def _validated(
         self, start: int = 0, recorded_by: str | None = None
-    ) -> Iterator[tuple[int, str, Fact | InputError]]:
+    ) -> Iterator[tuple[int, str, Candidate | InputError]]:
         """From line `start` on, each line's index, origin, and event (stamped, given `recorded_by`) or
         why it is refused."""
         for index in range(start, len(self.offsets)):
             self.reached = index + 1
             origin, line = self._line(index)
+            parsed: Candidate | InputError
             try:
-                yield index, origin, _event(line, recorded_by)
+                parsed = Candidate(_event(line), origin) if recorded_by is None else _stamped(line, origin, recorded_by)
             except InputError as error:
-                yield index, origin, error
+                parsed = error
+            yield index, origin, parsed
 
     def _line(self, index: int) -> tuple[str, bytes]:
         source = bisect_right(self.firsts, index) - 1

@@ -8,13 +8,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 import ledger.application
 import ledger.jsonl
 import ledger.store
+from benchmarks.generate import events as generated
+from domain import parse_fact
+from domain.events import Retracted
 from ledger.application import Ledger, RecordingRefused
 from ledger.jsonl import Lines, open_lines
+from ledger.store import EventStore, event_json
 
 
 def tariff(key: str, day: str = "2025-01-02", **fields: Any) -> dict[str, Any]:
@@ -243,3 +248,25 @@ def test_progress_is_heard_for_the_first_read_and_for_recording(db: str, tmp_pat
     assert [lines for lines, _, _ in heard] == [1000, 2000]
     assert all(0 < done < size and total == size for _, done, total in heard)
     assert checked == sorted(checked) and checked[-1] == 2500
+
+
+def test_an_imported_event_is_stored_as_its_model_writes_it_and_reads_back_the_same(db: str, tmp_path: Path) -> None:
+    lines = list(generated(300, seed=7))
+    imported(db, write(tmp_path / "generated.jsonl", lines))
+    by_id = {fact.id: fact for fact in (parse_fact(line, "tester") for line in lines)}
+    store = EventStore(db)
+    try:
+        rows = store.recorder.select_notifications(1, 1000)
+        assert len(rows) == len(lines)
+        for row in rows:
+            read = ledger.store.decode(row.id, row.originator_version, row.topic, row.state).fact
+            assert orjson.loads(row.state)["event"] == orjson.loads(read.model_dump_json(exclude_none=True))
+            assert read.model_dump() == by_id[read.id].model_dump()
+            assert read.id == read.derived_id()
+    finally:
+        store.close()
+
+
+def test_an_event_orjson_cannot_write_is_stored_as_pydantic_writes_it() -> None:
+    huge = Retracted(key="a", date="2025-01-02", retracts=2**70, reason="typo", aggregate="TariffMeasure", id="x")
+    assert event_json(huge, huge.normalised()) == event_json(huge) == huge.model_dump_json(exclude_none=True).encode()
