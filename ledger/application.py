@@ -364,6 +364,12 @@ class Placed:
         now = datetime.now(UTC)
         return without_retracted(self.read()) + [Recorded(fact, 0, version, now) for fact, version, _ in self.plan()]
 
+    def exists(self) -> bool:
+        """Whether its timeline (`live()`, of the events read) holds its creation, told without building it."""
+        from domain.world import without_retracted
+
+        return any(c.fact.creates for c in self.fresh) or any(r.fact.creates for r in without_retracted(self.read()))
+
     def retracts_earlier(self) -> bool:
         """Whether an event since the snapshot retracts one up to it (a position not among those since)."""
         from domain import Retracted
@@ -455,7 +461,9 @@ class Timelines:
         return placed.live()
 
     def exists(self, kind: str, key: str) -> bool:
-        return any(r.fact.creates for r in self.live(kind, key))
+        placed = self.placed(kind, key)
+        self._widen(placed)
+        return placed.exists()
 
     def references(self, fact: Fact) -> Iterable[tuple[str, str]]:
         """Problems with the aggregates `fact` names (`truce`, `negotiation`)."""
@@ -503,12 +511,14 @@ class Timelines:
         from ledger.snapshots import Asking
 
         snapshot, timeline = placed.snapshot, placed.live()
-        if snapshot is not None and placed.earlier is None and self._goes_on(placed, snapshot, timeline):
-            asking = Asking(self.truce_end, snapshot.asked)
-            state = fold(timeline, truces=asking, start=from_state(snapshot.state))
-            return state, max([snapshot.day, *(r.fact.date for r in timeline)]), asking.asked
-        self._widen(placed)
-        timeline, asking = placed.live(), Asking(self.truce_end)
+        if snapshot is not None and placed.earlier is None:
+            if self._goes_on(placed, snapshot, timeline):
+                asking = Asking(self.truce_end, snapshot.asked)
+                state = fold(timeline, truces=asking, start=from_state(snapshot.state))
+                return state, max([snapshot.day, *(r.fact.date for r in timeline)]), asking.asked
+            self._widen(placed)
+            timeline = placed.live()  # with the events up to the snapshot; otherwise it is all read already
+        asking = Asking(self.truce_end)
         return fold(timeline, truces=asking), max(r.fact.date for r in timeline), asking.asked
 
     def _goes_on(self, placed: Placed, snapshot: Snapshot, timeline: list[Recorded]) -> bool:
