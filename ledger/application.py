@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -312,6 +312,15 @@ def _stamp(fact: Fact, user: str) -> Fact:
     return fact.stamped(user)
 
 
+@cache
+def _references(cls: type[Fact]) -> tuple[tuple[str, str], ...]:
+    """The fields of an event type that name another aggregate, with its kind: asked once a type, as
+    asking a model's fields is not free."""
+    return tuple(
+        (name, kind) for name, kind in (("truce", "Truce"), ("negotiation", "Negotiation")) if name in cls.model_fields
+    )
+
+
 def _blame(broken: RuleBroken, group: list[Candidate]) -> tuple[str, str, str]:
     culprit = next((c for c in group if c.fact is broken.recorded.fact), None)
     if culprit is not None:
@@ -444,7 +453,8 @@ class Timelines:
 
         problems = list(placed.problems)
         for candidate in placed.fresh:
-            problems += [(candidate.origin, fld, problem) for fld, problem in self.references(candidate.fact)]
+            if _references(type(candidate.fact)):  # most event types name no other aggregate
+                problems += [(candidate.origin, fld, problem) for fld, problem in self.references(candidate.fact)]
         if placed.fresh:
             try:
                 folded = self._fold(placed)
@@ -467,8 +477,8 @@ class Timelines:
 
     def references(self, fact: Fact) -> Iterable[tuple[str, str]]:
         """Problems with the aggregates `fact` names (`truce`, `negotiation`)."""
-        for name, kind in (("truce", "Truce"), ("negotiation", "Negotiation")):
-            key = getattr(fact, name) if name in type(fact).model_fields else None
+        for name, kind in _references(type(fact)):
+            key = getattr(fact, name)
             if key is not None and not self.exists(kind, key):
                 yield name, f"no {kind.lower()} {key!r} in the ledger or in this import"
 
