@@ -9,6 +9,7 @@ its state is the event's normalised JSON with the time it was recorded.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 import uuid
@@ -43,8 +44,11 @@ class StorageError(LedgerError):
     """The database cannot be opened or read."""
 
 
+@functools.lru_cache(maxsize=4096)
 def aggregate_id(kind: str, key: str) -> uuid.UUID:
-    """Aggregates are found by name without a lookup table: UUIDv5 of `kind/key`."""
+    """Aggregates are found by name without a lookup table: UUIDv5 of `kind/key`. A recording asks
+    for each aggregate's three times (its events, its snapshot, its insert) close together, and
+    uuid5 is not free: the latest are remembered."""
     return uuid.uuid5(NAMESPACE, f"{kind}/{key}")
 
 
