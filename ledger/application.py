@@ -101,13 +101,19 @@ class Recording:
     recorded: list[Recorded] = field(default_factory=list)
     """Every event written, when the candidates were given in memory; an `Offer` gets the counts only."""
 
-    def add(self, written: list[Recorded], keep: bool) -> None:
-        if written:
-            self.count += len(written)
-            self.first = self.first or written[0].position
-            self.last = written[-1].position
+    def add(self, batch: Sequence[Write], positions: Sequence[int], recorded_at: datetime, keep: bool) -> None:
+        """Count the events of `batch` written at `positions`; keep them too if `keep`."""
+        if positions:
+            self.count += len(positions)
+            self.first = self.first or positions[0]
+            self.last = positions[-1]
         if keep:
-            self.recorded += written
+            from domain import Recorded
+
+            self.recorded += [
+                Recorded(fact, position, version, recorded_at)
+                for (fact, version, _), position in zip(batch, positions, strict=True)
+            ]
 
 
 class RecordingRefused(LedgerError):
@@ -181,17 +187,17 @@ class Ledger:
                 if not problems:  # once anything is refused, the rest is only checked
                     batch += placed.plan()
                 if len(batch) >= BATCH:
-                    done.add(self.store.insert(batch, recorded_at, cursor), keep)
+                    done.add(batch, self.store.insert(batch, recorded_at, cursor), recorded_at, keep)
                     batch = []
             if problems:
                 raise RecordingRefused(problems[:MAX_PROBLEMS])
             if batch:
-                done.add(self.store.insert(batch, recorded_at, cursor), keep)
+                done.add(batch, self.store.insert(batch, recorded_at, cursor), recorded_at, keep)
         return done
 
     def retract(self, position: int, reason: str, recorded_by: str | None = None) -> Recorded:
         """Record that the event at `position` is withdrawn, if nothing recorded depends on it."""
-        from domain import Retracted, RuleBroken, fold
+        from domain import Recorded, Retracted, RuleBroken, fold
         from domain.world import without_retracted
 
         for _ in range(RETRIES):
@@ -222,8 +228,9 @@ class Ledger:
                 recorded_by=current_user(recorded_by),
             )
             fact = fact.model_copy(update={"id": fact.derived_id()})
+            version, now = events[-1].version + 1, datetime.now(UTC)
             try:
-                return self.store.insert([(fact, events[-1].version + 1, None)], datetime.now(UTC))[0]
+                return Recorded(fact, self.store.insert([(fact, version, None)], now)[0], version, now)
             except IntegrityError:
                 continue
             except OperationalError as error:

@@ -47,8 +47,8 @@ class StorageError(LedgerError):
 @functools.lru_cache(maxsize=4096)
 def aggregate_id(kind: str, key: str) -> uuid.UUID:
     """Aggregates are found by name without a lookup table: UUIDv5 of `kind/key`. A recording asks
-    for each aggregate's three times (its events, its snapshot, its insert) close together, and
-    uuid5 is not free: the latest are remembered."""
+    for an aggregate's again and again close together (to read its events and snapshot, to write
+    each event), and uuid5 is not free: the latest are remembered."""
     return uuid.uuid5(NAMESPACE, f"{kind}/{key}")
 
 
@@ -233,15 +233,13 @@ class EventStore(Application):
                 cursor.execute(f"DELETE FROM {recorder.events_table_name} WHERE 0")  # SQLite locks at the first write
             yield cursor
 
-    def insert(self, batch: Sequence[Write], recorded_at: datetime, cursor: Any = None) -> list[Recorded]:
-        """Write `(event, version, its JSON or None)` and return them with their positions: inside the
-        transaction of `cursor` (from `writing()`) when given, else in one transaction of their own."""
-        from domain import Recorded
-
+    def insert(self, batch: Sequence[Write], recorded_at: datetime, cursor: Any = None) -> Sequence[int]:
+        """Write `(event, version, its JSON or None)` and give their positions: inside the transaction
+        of `cursor` (from `writing()`) when given, else in one transaction of their own."""
         at = recorded_at.isoformat()
-        names = {(_kind(fact), fact.key) for fact, _, _ in batch}
-        ids = {name: aggregate_id(*name) for name in names}  # once per aggregate: uuid5 is not free
-        stored = [encode(fact, version, at, ids[_kind(fact), fact.key], event) for fact, version, event in batch]
+        stored = [
+            encode(fact, version, at, aggregate_id(_kind(fact), fact.key), event) for fact, version, event in batch
+        ]
         recorder: Any = self.recorder
         if cursor is None:
             positions = recorder.insert_events(stored) or []
@@ -250,13 +248,10 @@ class EventStore(Application):
             positions = recorder._fetch_ids_after_insert_events(cursor, stored)
         else:
             positions = _insert_sqlite(recorder, cursor, stored)
-        return [
-            Recorded(fact, position, version, recorded_at)
-            for (fact, version, _), position in zip(batch, positions, strict=True)
-        ]
+        return positions
 
 
-def _insert_sqlite(recorder: Any, cursor: Any, stored: Sequence[StoredEvent]) -> list[int]:
+def _insert_sqlite(recorder: Any, cursor: Any, stored: Sequence[StoredEvent]) -> Sequence[int]:
     """Insert the rows in one call, and give their positions: the transaction holds the write lock
     from its start (`writing()`), so they take consecutive rowids and the last is SQLite's
     `last_insert_rowid()`. (eventsourcing inserts one row a call to read each rowid.)"""
@@ -264,7 +259,7 @@ def _insert_sqlite(recorder: Any, cursor: Any, stored: Sequence[StoredEvent]) ->
     cursor.executemany(recorder.insert_events_statement, rows)
     cursor.execute("SELECT last_insert_rowid()")
     last = int(cursor.fetchone()[0])
-    return list(range(last - len(rows) + 1, last + 1))
+    return range(last - len(rows) + 1, last + 1)
 
 
 def topic(fact: Fact) -> str:
