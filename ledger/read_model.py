@@ -17,13 +17,16 @@ Every read catches up first; `dipledger rebuild` empties them and catches up fro
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+import orjson
 from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError, Tracking
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
@@ -79,7 +82,8 @@ class SpanRecorder(Protocol):
     def max_tracking_id(self, application_name: str) -> int | None: ...
     def open_spans(self, kind: str, key: str) -> list[Span]: ...
     def referrers(self, truce: str) -> list[tuple[str, str]]: ...
-    def write(self, start: int, changes: Changes, tracking: Tracking) -> None: ...
+    def top(self) -> int: ...
+    def write(self, start: int, batch: Batch) -> None: ...
     def views(self, kind: str, day: int, position: int) -> list[tuple[str, str]]: ...
     def _empty_index(self, cursor: Any) -> None:
         """Empty the separate spatial index, where there is one."""
@@ -91,7 +95,7 @@ class SpanRecorder(Protocol):
 
 @dataclass
 class Changes:
-    """What one page of events does to the tables."""
+    """What one page of events does to the tables, as the projector builds it."""
 
     written: list[tuple[str, str, Span]] = field(default_factory=list)
     """New spans `(kind, key, span)`, ended or not."""
@@ -99,6 +103,17 @@ class Changes:
     """Spans already in the tables whose `known_to` is now set."""
     refs: set[tuple[str, str, str]] = field(default_factory=set)
     """`(truce, kind, key)`: a measure suspended under a truce."""
+
+
+class Batch(NamedTuple):
+    """One page's changes as plain rows, so that they can be written while the next page is projected."""
+
+    rows: list[tuple[int, str, str, int, int, int, int, str]]
+    """`Row`s, as plain tuples."""
+    ends: list[tuple[int, int]]
+    """`(known_to, id)` of spans already written."""
+    refs: list[tuple[str, str, str]]
+    tracking: Tracking
 
 
 class _Spans:
@@ -140,11 +155,18 @@ class _Spans:
             cursor.execute(views_sql(self.table, self.mark), (kind, day, day, position, position))
             return [(r["key"], r["view"]) for r in cursor.fetchall()]
 
-    def write(self, start: int, changes: Changes, tracking: Tracking) -> None:
-        """The page's changes and its tracking position, in one transaction.
+    def top(self) -> int:
+        """The highest span id so far (0: none)."""
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) AS top FROM {self.table}")
+            top: int = cursor.fetchone()["top"]
+            return top
+
+    def write(self, start: int, batch: Batch) -> None:
+        """A page's changes and its tracking position, in one transaction.
 
         Raises IntegrityError if another process moved the read model on since `start` was read:
-        the changes were computed from spans that may no longer hold.
+        the changes were computed from spans that may no longer hold (and their ids may be taken).
         """
         m = self.mark
         with self.datastore.transaction(commit=True) as cursor:
@@ -156,19 +178,14 @@ class _Spans:
             if start == 0:  # rows of a layout no longer read (an older version's) go
                 cursor.execute(f"DELETE FROM {self.table}")
                 cursor.execute(f"DELETE FROM {self.refs}")
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) AS top FROM {self.table}")
-            top = cursor.fetchone()["top"]
-            rows = []
-            for number, (kind, key, s) in enumerate(changes.written, start=top + 1):
-                s.id = number
-                rows.append(Row(number, kind, key, s.valid_from, s.valid_to, s.known_from, s.known_to, s.view))
-            cursor.executemany(f"INSERT INTO {self.table} VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m})", rows)
-            ends = [(span.known_to, span.id) for span in changes.ended]
-            cursor.executemany(f"UPDATE {self.table} SET known_to = {m} WHERE id = {m}", ends)
-            cursor.executemany(f"INSERT INTO {self.refs} VALUES ({m}, {m}, {m}) ON CONFLICT DO NOTHING", changes.refs)
-            self._insert_tracking(cursor, tracking)
-        for span in changes.ended:
-            span.ended = False
+            self._apply(cursor, batch)
+            self._insert_tracking(cursor, batch.tracking)
+
+    def _apply(self, cursor: Any, batch: Batch) -> None:
+        m = self.mark
+        cursor.executemany(f"INSERT INTO {self.table} VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m})", batch.rows)
+        cursor.executemany(f"UPDATE {self.table} SET known_to = {m} WHERE id = {m}", batch.ends)
+        cursor.executemany(f"INSERT INTO {self.refs} VALUES ({m}, {m}, {m}) ON CONFLICT DO NOTHING", batch.refs)
 
     def _lock(self, cursor: Any) -> None:
         """Hold off other writers of the read model until this transaction ends."""
@@ -223,6 +240,22 @@ class SQLiteSpanRecorder(_Spans, SQLiteTrackingRecorder):
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self.tables]
+
+    def _apply(self, cursor: Any, batch: Batch) -> None:
+        """Each list in one statement, handed over as a JSON array: SQLite then works through it
+        without taking the interpreter back row by row (which a projecting thread holds)."""
+        columns = ", ".join(f"value ->> {n}" for n in range(8))
+        cursor.execute(f"INSERT INTO {self.table} SELECT {columns} FROM json_each(?)", (orjson.dumps(batch.rows),))
+        cursor.execute(
+            f"UPDATE {self.table} SET known_to = e.value ->> 0 FROM json_each(?) AS e "
+            f"WHERE {self.table}.id = e.value ->> 1",
+            (orjson.dumps(batch.ends),),
+        )
+        cursor.execute(
+            f"INSERT INTO {self.refs} SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) "
+            "WHERE true ON CONFLICT DO NOTHING",
+            (orjson.dumps(batch.refs),),
+        )
 
 
 @cache
@@ -294,6 +327,8 @@ class Projector:
         self.named: dict[tuple[str, str], set[str]] = {}
         """The truces each measure's events name, kept up as they pass through."""
         self.changes = Changes()
+        self.top = recorder.top()
+        """The highest span id given so far."""
 
     def take(self, recorded: Recorded) -> None:
         """Apply the event at `recorded.position` (one of KINDS, or a retraction) to the spans."""
@@ -413,13 +448,24 @@ class Projector:
                 self.changes.ended.append(span)
         self.open[kind, key] = spans
 
-    def flush(self, start: int, reached: int) -> None:
-        """Write the changes and the position they reach; forget aggregates if too many are held."""
-        self.recorder.write(start, self.changes, Tracking(NAME, reached))
+    def batch(self, reached: int) -> Batch:
+        """The page's changes as rows to write, each new span given its id, up to position `reached`."""
+        rows = []
+        for number, (kind, key, s) in enumerate(self.changes.written, start=self.top + 1):
+            s.id = number
+            rows.append((number, kind, key, s.valid_from, s.valid_to, s.known_from, s.known_to, s.view))
+        self.top += len(rows)
+        ends = []
+        for span in self.changes.ended:
+            ends.append((span.known_to, span.id or 0))
+            span.ended = False
+        batch = Batch(rows, ends, sorted(self.changes.refs), Tracking(NAME, reached))
         self.changes = Changes()
-        if len(self.timelines) > CACHED:
-            self.forget()
-            self.seen_after, self.blank = reached, False
+        return batch
+
+    def full(self) -> bool:
+        """Whether it holds too many aggregates, and should forget them once its pages are written."""
+        return len(self.timelines) > CACHED
 
     def forget(self) -> None:
         """Drop what it holds (each course refers back to it, so it is not freed without this)."""
@@ -442,8 +488,9 @@ def _truce_named(fact: Any) -> str | None:
     return truce
 
 
-def catch_up(store: EventStore, recorder: SpanRecorder) -> int:
-    """Project every event recorded since the read model's position; return the position reached."""
+def catch_up(store: EventStore, recorder: SpanRecorder, clear: bool = False) -> int:
+    """Project every event recorded since the read model's position (with `clear`, every event
+    recorded, the read model emptied first); return the position reached."""
     from domain import EVENT_TYPES, Retracted
 
     # Only the events of the kinds kept are read: trade flows are never even decoded.
@@ -452,44 +499,122 @@ def catch_up(store: EventStore, recorder: SpanRecorder) -> int:
     ]
     head = store.head()
     with collector_paused():
-        return _pages(store, recorder, topics, head)
+        return _pages(store, recorder, topics, head, clear)
 
 
-def _pages(store: EventStore, recorder: SpanRecorder, topics: list[str], head: int) -> int:
-    """Project the events of `topics` up to `head`, a page at a time; return the position reached."""
+def _pages(store: EventStore, recorder: SpanRecorder, topics: list[str], head: int, clear: bool = False) -> int:
+    """Project the events of `topics` up to `head`, a page at a time; return the position reached.
+    With `clear`, first empty the read model (while the first page is projected), and make its query
+    index at the end."""
     from ledger.store import decode
 
-    projector: Projector | None = None
     conflicts = 0
-    while True:
-        start = recorder.max_tracking_id(NAME) or 0
-        if start >= head:
-            if projector is not None:
-                projector.forget()
-            return start
-        projector = projector or Projector(store, recorder, start)
-        stop = min(start + PAGE, head)  # at most PAGE positions, so the limit never cuts the page short
-        page = store.recorder.select_notifications(start, PAGE, stop=stop, topics=topics, inclusive_of_start=False)
-        for row in page:
-            projector.take(decode(row.id, row.originator_version, row.topic, row.state))
+    with Writer() as writer:
+        while True:
+            projector: Projector | None = None
+            try:
+                start = 0 if clear else recorder.max_tracking_id(NAME) or 0
+                if start >= head:
+                    if clear:
+                        _emptied(recorder)
+                    return start
+                projector = Projector(store, recorder, start)
+                page = _page(store, topics, start, head)
+                if clear:
+                    writer.submit(_emptied, recorder)
+                while True:
+                    for row in page:
+                        projector.take(decode(row.id, row.originator_version, row.topic, row.state))
+                    stop = min(start + PAGE, head)
+                    batch = projector.batch(stop)
+                    # Read before the write starts (an in-memory database lets no reader in meanwhile).
+                    page = _page(store, topics, stop, head)
+                    writer.submit(recorder.write, start, batch)
+                    if stop == head:
+                        if clear:
+                            writer.submit(recorder.index)  # made while what was projected is let go
+                        projector.forget()
+                        writer.wait()
+                        return stop
+                    if projector.full():
+                        writer.wait()  # what it forgets must be written before it is read back
+                        projector.forget()
+                        projector.seen_after, projector.blank = stop, False
+                    start = stop
+            except (IntegrityError, OperationalError) as error:
+                # Another process projected these events first (or held the lock): start again from
+                # where it stopped, with nothing remembered from spans it may have changed.
+                writer.cancel()
+                clear = False
+                conflicts += 1
+                if conflicts == RETRIES:
+                    raise StorageError(f"cannot bring the read model up to date: {error}") from None
+            finally:
+                if projector is not None:
+                    projector.forget()
+
+
+def _emptied(recorder: SpanRecorder) -> None:
+    """Empty the read model; a failure ends the rebuild (it is not a conflict to retry past)."""
+    try:
+        recorder.clear()
+    except PersistenceError as error:
+        raise StorageError(f"cannot empty the read model: {error}") from None
+
+
+def _page(store: EventStore, topics: list[str], start: int, head: int) -> Sequence[Any]:
+    """The notifications of `topics` after `start`: at most PAGE positions, so the limit never cuts it short."""
+    if start >= head:
+        return []
+    stop = min(start + PAGE, head)
+    return store.recorder.select_notifications(start, PAGE, stop=stop, topics=topics, inclusive_of_start=False)
+
+
+class Writer:
+    """Writes the read model in a thread of its own while the next page is projected (SQLite and
+    PostgreSQL do their part without holding the interpreter), one write at a time, in order."""
+
+    def __init__(self) -> None:
+        self.pending: threading.Thread | None = None
+        self.failed: BaseException | None = None
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def submit(self, write: Callable[..., None], *args: Any) -> None:
+        """Start `write` once the write before it is done (raising what that raised)."""
+        self.wait()
+        self.pending = threading.Thread(target=self._run, args=(write, *args), name="read-model writer")
+        self.pending.start()
+
+    def _run(self, write: Callable[..., None], *args: Any) -> None:
         try:
-            projector.flush(start, stop)
-        except (IntegrityError, OperationalError) as error:
-            # Another process projected these events first (or held the lock): start again from
-            # where it stopped, with nothing remembered from spans it may have changed.
-            conflicts += 1
-            if conflicts == RETRIES:
-                raise StorageError(f"cannot bring the read model up to date: {error}") from None
-            projector.forget()
-            projector = None
+            write(*args)
+        except BaseException as error:  # raised again in the projecting thread, by `wait`
+            self.failed = error
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.join()
+        failed, self.failed = self.failed, None
+        if failed is not None:
+            raise failed
+
+    def cancel(self) -> None:
+        """Let the pending write end, whatever it raises: its page is projected again."""
+        with contextlib.suppress(Exception):
+            self.wait()
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()
 
 
 def rebuild(store: EventStore) -> int:
     """Empty the read model and project the whole ledger again; return the position reached."""
     recorder = span_recorder(store)
-    recorder.clear()
-    reached = catch_up(store, recorder)
-    recorder.index()  # if the rebuild is cut short, the next opening of the read model makes it
+    reached = catch_up(store, recorder, clear=True)
+    recorder.index()  # made already, unless another process took the rebuild over (or there was nothing)
     return reached
 
 

@@ -48,14 +48,17 @@ def pieces(kind: str) -> Callable[[dict[str, Any]], dict[Piece, str]]:
     each of their items as `[list, index, item]`."""
     fields = ITEMISED.get(kind, ())
 
+    def whole(row: dict[str, Any]) -> dict[Piece, str]:
+        return {"": orjson.dumps(row).decode()}
+
     def stored(row: dict[str, Any]) -> dict[Piece, str]:
-        found: dict[Piece, str] = {"": orjson.dumps({**row, **dict.fromkeys(fields, ())} if fields else row).decode()}
+        found: dict[Piece, str] = {"": orjson.dumps({**row, **dict.fromkeys(fields, ())}).decode()}
         for name in fields:
             for index, item in enumerate(row[name]):
                 found[name, index] = orjson.dumps([name, index, item]).decode()
         return found
 
-    return stored
+    return stored if fields else whole
 
 
 def piece(view: str) -> Piece:

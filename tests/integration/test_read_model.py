@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from benchmarks import generate
 from domain import LedgerError, parse_fact
+from ledger import read_model
 from ledger.address import is_postgres
 from ledger.application import Candidate, Ledger, RecordingRefused
 from ledger.projections import Views
@@ -230,3 +231,50 @@ def test_a_read_model_of_an_older_layout_is_projected_again(sqlite_db: str) -> N
         assert spans_of(span_recorder(ledger.store).rows()) == expected
     finally:
         ledger.close()
+
+
+def test_pages_written_while_the_next_is_projected_equal_one_page(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many small pages, aggregates forgotten and read back between them: the same spans as one page."""
+    ledger = Ledger(db)
+    try:
+        ledger.record([Candidate(parse_fact(e)) for e in generate.events(400, 3)])
+        rebuild(ledger.store)
+        whole = spans_of(span_recorder(ledger.store).rows())
+        monkeypatch.setattr(read_model, "PAGE", 37)
+        monkeypatch.setattr(read_model, "CACHED", 5)
+        rebuild(ledger.store)
+        assert spans_of(span_recorder(ledger.store).rows()) == whole
+    finally:
+        ledger.close()
+
+
+def test_a_projection_overtaken_by_another_process_starts_again_from_where_that_stopped(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger, other = Ledger(db), Ledger(db)
+    try:
+        events = [Candidate(parse_fact(e)) for e in generate.events(600, 5)]
+        ledger.record(events[:300])
+        ledger.read_model(ledger.head())
+        ledger.record(events[300:])
+        write = type(span_recorder(ledger.store)).write
+        overtaken = []
+
+        def overtaking(recorder: Any, start: int, batch: Any) -> None:
+            if not overtaken:  # another process projects everything before this page is written
+                overtaken.append(start)
+                other.read_model(other.head())
+            write(recorder, start, batch)
+
+        monkeypatch.setattr(read_model, "PAGE", 50)
+        monkeypatch.setattr(type(span_recorder(ledger.store)), "write", overtaking)
+        ledger.read_model(ledger.head())
+        assert overtaken
+        monkeypatch.undo()
+        assert span_recorder(ledger.store).max_tracking_id(NAME) == ledger.head()
+        incremental = spans_of(span_recorder(ledger.store).rows())
+        rebuild(ledger.store)
+        assert spans_of(span_recorder(ledger.store).rows()) == incremental
+    finally:
+        ledger.close()
+        other.close()
