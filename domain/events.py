@@ -45,7 +45,8 @@ class Fact(Model):
 
     key: Slug
     date: Day
-    sources: Annotated[list[Source], Field(max_length=50)] = []
+    sources: list[Source] = Field(default_factory=list, max_length=50, json_schema_extra={"default": []})
+    """A factory, not `= []`: pydantic deep-copies a mutable default for every event that lacks it."""
     note: Text | None = None
     id: Annotated[str, BeforeValidator(_event_id)] | None = None
     recorded_by: Text | None = None
