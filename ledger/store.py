@@ -237,25 +237,33 @@ class EventStore(Application):
         """Write `(event, version, its JSON or None)` and give their positions: inside the transaction
         of `cursor` (from `writing()`) when given, else in one transaction of their own."""
         at = recorded_at.isoformat()
+        recorder: Any = self.recorder
+        if cursor is not None and not _is_postgres(recorder):
+            rows = [
+                (_stored_id(_kind(fact), fact.key), version, topic(fact), state(fact, at, event))
+                for fact, version, event in batch
+            ]
+            return _insert_sqlite(recorder, cursor, rows)
         stored = [
             encode(fact, version, at, aggregate_id(_kind(fact), fact.key), event) for fact, version, event in batch
         ]
-        recorder: Any = self.recorder
         if cursor is None:
-            positions = recorder.insert_events(stored) or []
-        elif _is_postgres(recorder):
-            recorder._insert_stored_events(cursor, stored)
-            positions = recorder._fetch_ids_after_insert_events(cursor, stored)
-        else:
-            positions = _insert_sqlite(recorder, cursor, stored)
-        return positions
+            return recorder.insert_events(stored) or []
+        recorder._insert_stored_events(cursor, stored)
+        return recorder._fetch_ids_after_insert_events(cursor, stored)
 
 
-def _insert_sqlite(recorder: Any, cursor: Any, stored: Sequence[StoredEvent]) -> Sequence[int]:
-    """Insert the rows in one call, and give their positions: the transaction holds the write lock
-    from its start (`writing()`), so they take consecutive rowids and the last is SQLite's
-    `last_insert_rowid()`. (eventsourcing inserts one row a call to read each rowid.)"""
-    rows = [(_hex(s.originator_id), s.originator_version, s.topic, s.state) for s in stored]
+@functools.lru_cache(maxsize=4096)
+def _stored_id(kind: str, key: str) -> str:
+    """An aggregate's id as SQLite stores it: its hex, which a UUID works out anew each time asked."""
+    return aggregate_id(kind, key).hex
+
+
+def _insert_sqlite(recorder: Any, cursor: Any, rows: Sequence[tuple[str, int, str, bytes]]) -> Sequence[int]:
+    """Insert the rows (id, version, topic, state: as the statement takes them, without a StoredEvent
+    each) in one call, and give their positions: the transaction holds the write lock from its start
+    (`writing()`), so they take consecutive rowids and the last is SQLite's `last_insert_rowid()`.
+    (eventsourcing inserts one row a call to read each rowid.)"""
     cursor.executemany(recorder.insert_events_statement, rows)
     cursor.execute("SELECT last_insert_rowid()")
     last = int(cursor.fetchone()[0])
@@ -264,7 +272,11 @@ def _insert_sqlite(recorder: Any, cursor: Any, stored: Sequence[StoredEvent]) ->
 
 def topic(fact: Fact) -> str:
     """Stored topics name the catalogue class, e.g. `domain.truce:TruceExtended`."""
-    cls = type(fact)
+    return _topic(type(fact))
+
+
+@functools.cache
+def _topic(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
@@ -288,14 +300,15 @@ def event_json(fact: Fact, normalised: dict[str, Any] | None = None) -> bytes:
 def encode(
     fact: Fact, version: int, recorded_at: str, originator: uuid.UUID, event: bytes | None = None
 ) -> StoredEvent:
-    """The stored form: `{"recorded_at": ISO time, "event": normalised event}` as compact UTF-8 JSON
-    (`event`: the event's `event_json`, when made already)."""
+    """The stored form (`event`: the event's `event_json`, when made already)."""
     return StoredEvent(
-        originator_id=originator,
-        originator_version=version,
-        topic=topic(fact),
-        state=b'{"recorded_at":"%s","event":%s}' % (recorded_at.encode(), event or event_json(fact)),
+        originator_id=originator, originator_version=version, topic=topic(fact), state=state(fact, recorded_at, event)
     )
+
+
+def state(fact: Fact, recorded_at: str, event: bytes | None = None) -> bytes:
+    """The stored state: `{"recorded_at": ISO time, "event": normalised event}` as compact UTF-8 JSON."""
+    return b'{"recorded_at":"%s","event":%s}' % (recorded_at.encode(), event or event_json(fact))
 
 
 def decode(position: int, version: int, stored_topic: str, state: bytes) -> Recorded:
@@ -330,11 +343,6 @@ def _among(recorder: Any, ids: Mapping[uuid.UUID, object]) -> str:
 
 def _ids(recorder: Any, ids: Mapping[uuid.UUID, object]) -> tuple[Any, ...]:
     return (list(ids),) if _is_postgres(recorder) else tuple(originator.hex for originator in ids)
-
-
-def _hex(originator: uuid.UUID | str) -> str:
-    """An aggregate id as SQLite stores it."""
-    return originator.hex if isinstance(originator, uuid.UUID) else originator
 
 
 def _uuid(originator: uuid.UUID | str) -> uuid.UUID:
