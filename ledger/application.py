@@ -314,9 +314,13 @@ def _locked(error: OperationalError) -> Exception:
     return WriteConflict(f"another writer kept the ledger locked past the timeout ({error}); try again")
 
 
-def _stamp(fact: Fact, user: str) -> Fact:
-    """Fill in who records the event and its idempotency key (derived without either)."""
-    return fact.stamped(user)
+def _stamped(candidate: Candidate, user: str) -> Candidate:
+    """The candidate with who records the event and its idempotency key (derived without either)
+    filled in: as it is when the offer stamped it (it made the stored form then)."""
+    if candidate.event is not None:
+        return candidate
+    fact = candidate.fact.stamped(user)
+    return candidate if fact is candidate.fact else Candidate(fact, candidate.origin)
 
 
 @cache
@@ -366,7 +370,7 @@ class Placed:
 
     def plan(self) -> list[Write]:
         """The new events with the versions they are written at (and as stored, when made already)."""
-        return [(candidate.fact, self.version + 1 + i, candidate.event) for i, candidate in enumerate(self.fresh)]
+        return [(c.fact, version, c.event) for version, c in enumerate(self.fresh, self.version + 1)]
 
     def read(self) -> list[Recorded]:
         """The events read: all of them, or only those since the snapshot until the others are read."""
@@ -378,7 +382,8 @@ class Placed:
         from domain.world import without_retracted
 
         now = datetime.now(UTC)
-        return without_retracted(self.read()) + [Recorded(fact, 0, version, now) for fact, version, _ in self.plan()]
+        new = [Recorded(c.fact, 0, version, now) for version, c in enumerate(self.fresh, self.version + 1)]  # as `plan`
+        return without_retracted(self.read()) + new
 
     def exists(self) -> bool:
         """Whether its timeline (`live()`, of the events read) holds its creation, told without building it."""
@@ -426,9 +431,7 @@ class Timelines:
         placed = self.ahead.pop((kind, key), None)
         if placed is None:
             placed = self._read([(kind, key)])[kind, key]
-        stamped = [
-            c if (fact := _stamp(c.fact, self.user)) is c.fact else Candidate(fact, c.origin) for c in candidates
-        ]
+        stamped = [_stamped(candidate, self.user) for candidate in candidates]
         if placed.snapshot is not None and any(candidate.fact.id in placed.snapshot.ids for candidate in stamped):
             self._widen(placed)  # an id recorded by the snapshot's version: compared with its event, as without one
         ids: dict[str | None, Fact] = {r.fact.id: r.fact for r in placed.read() if r.fact.id}
