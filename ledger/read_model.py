@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -320,8 +321,9 @@ class Projector:
         """Whether the tables held nothing when it began and it has forgotten nothing since."""
         self.timelines: dict[tuple[str, str], list[Recorded]] = {}
         self.courses: dict[tuple[str, str], Course] = {}
-        self.ends: dict[tuple[str, date], date | None] = {}
-        """Truce ends as known now, by `(truce, day)`; forgotten whenever a truce changes."""
+        self.ends: dict[str, tuple[list[date], dict[int, date | None]]] = {}
+        """By truce, as known now: the days its events count from, in order, and its end as known
+        once that many of them count (forgotten whenever it changes)."""
         self.open: dict[tuple[str, str], list[Span]] = {}
         self.refs: dict[str, set[tuple[str, str]]] = {}
         self.named: dict[tuple[str, str], set[str]] = {}
@@ -360,7 +362,7 @@ class Projector:
             if course is not None and course.extend(recorded):  # the usual case: history in date order
                 self.courses[kind, fact.key] = course
         if kind == "Truce":
-            self.ends.clear()
+            self.ends.pop(fact.key, None)
         self._redraw(kind, fact.key, since, position)
         if kind == "Truce":  # the measures suspended under it last as long as it does
             for other_kind, other_key in sorted(self._referrers(fact.key)):
@@ -388,12 +390,17 @@ class Projector:
 
     def _truce_end(self, truce: str, day: date) -> date | None:
         """The first day `truce` no longer applies, as known on `day` and at the current position."""
-        if (truce, day) not in self.ends:
-            from domain.timeline import fold
+        from domain.timeline import counts_from, fold
 
+        found = self.ends.get(truce)
+        if found is None:
+            found = self.ends[truce] = sorted(counts_from(r.fact) for r in self._timeline("Truce", truce)), {}
+        days, ends = found
+        counting = bisect_right(days, day)  # the events that count by `day`: all the fold takes
+        if counting not in ends:
             state = fold(self._timeline("Truce", truce), day, strict=False)
-            self.ends[truce, day] = state.end() if state is not None else None  # type: ignore[attr-defined]
-        return self.ends[truce, day]
+            ends[counting] = state.end() if state is not None else None  # type: ignore[attr-defined]
+        return ends[counting]
 
     def _referrers(self, truce: str) -> set[tuple[str, str]]:
         found = self.refs.get(truce)
