@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
@@ -25,6 +26,15 @@ CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii
 def _fixed_notation(number: float) -> bool:
     """Whether Python writes `number` without an exponent (floats are found only at an event's top level)."""
     return number == 0 or 1e-4 <= abs(number) < 1e16
+
+
+def _in_fixed_notation(values: Iterable[Any]) -> bool:
+    """Whether Python writes every float among `values` without an exponent (a plain loop: it runs
+    for most events, and a generator costs as much again)."""
+    for value in values:  # noqa: SIM110
+        if type(value) is float and not _fixed_notation(value):
+            return False
+    return True
 
 
 def _event_id(value: Any) -> str:
@@ -81,8 +91,7 @@ class Fact(Model):
         the catalogue holds except a number in exponent form (its exponents differ across versions).
         `normalised` is this event's `normalised()` when the caller has made it already."""
         fields = {"type": type(self).__name__, **(self.normalised() if normalised is None else normalised)}
-        values = fields.values()  # most events hold no float: that is seen at C speed
-        if float not in map(type, values) or all(_fixed_notation(value) for value in values if type(value) is float):
+        if _in_fixed_notation(fields.values()):
             try:
                 return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
             except orjson.JSONEncodeError:  # text that is not valid Unicode
