@@ -20,6 +20,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, ExitStack, closing, contextmanager, nullcontext
+from functools import cache
 from typing import IO, Any
 
 from pydantic_core import from_json
@@ -86,19 +87,25 @@ def _stamped(line: bytes, origin: str, recorded_by: str) -> Candidate:
     return Candidate(fact, origin, event_json(fact, normalised))
 
 
+@cache
+def _kinds() -> dict[bytes, str]:
+    """The kind of each event type that a line may name, by the type's name as a line spells it."""
+    return {name.encode(): cls.kind for name, cls in EVENT_TYPES.items() if cls.kind in KINDS}
+
+
 def _aggregate(line: bytes) -> tuple[str, str] | None:
     """The `(kind, key)` a line names, decoded no further; None if it names none."""
     head = HEAD.match(line)
     if head is not None and line.count(b'"type"') == line.count(b'"key"') == 1:  # no other member so named
-        name, key = head[1].decode(), head[2].decode()
-    else:
-        try:
-            value = json.loads(line)
-        except (ValueError, RecursionError):
-            return None
-        if not isinstance(value, dict) or not isinstance(key := value.get("key"), str):
-            return None
-        name = value.get("type")
+        kind = _kinds().get(head[1])
+        return (kind, head[2].decode()) if kind is not None else None
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict) or not isinstance(key := value.get("key"), str):
+        return None
+    name = value.get("type")
     cls = EVENT_TYPES.get(name) if isinstance(name, str) else None
     return (cls.kind, key) if cls is not None and cls.kind in KINDS else None
 
@@ -143,7 +150,7 @@ class Lines(Offer):
             at, offset = offset, offset + len(raw)
             if progress is not None and number % EVERY == 0:
                 progress(self.read_lines + number, self.read_bytes + offset - start)
-            if not raw.strip():
+            if raw.isspace():  # a blank line (iterating never gives an empty one)
                 continue
             self.offsets.append(at)
             self.numbers.append(number)
