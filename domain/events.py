@@ -82,7 +82,11 @@ class Fact(Model):
     def normalised(self) -> dict[str, Any]:
         """The catalogue fields as JSON values without `type`, the stamps and absent optional fields:
         what the canonical form is made of."""
-        return self.model_dump(mode="json", exclude_none=True, exclude=STAMPS)
+        # the serialiser itself: model_dump's wrapper and an `exclude` add half again to a dump
+        fields: dict[str, Any] = self.__pydantic_serializer__.to_python(self, mode="json", exclude_none=True)
+        for name in STAMPS:
+            fields.pop(name, None)
+        return fields
 
     def canonical(self, normalised: dict[str, Any] | None = None) -> bytes:
         """Compact, sorted-key UTF-8 JSON of the normalised event, without `id` and `recorded_by`:
@@ -193,13 +197,14 @@ def _validated(line: Any) -> Fact:
     if cls is None:
         known = ", ".join(sorted(set(EVENT_TYPES) - {"Retracted"}))
         raise InputError([("type", f"unknown event type {name!r} (one of: {known})")])
-    try:
-        return cls.model_validate(data)
+    try:  # the validator itself: model_validate's wrapper adds 7 % to a validation
+        fact: Fact = cls.__pydantic_validator__.validate_python(data)
     except ValidationError as error:
         refused = InputError.from_validation(error).problems
         # a field name comes from the input: shown quoted and escaped unless plain, so it cannot end
         # the line, hide in blanks or drive a terminal
         raise InputError([(f if f.isprintable() and f.strip() == f else repr(f), p) for f, p in refused]) from None
+    return fact
 
 
 def _stamp_in_place(fact: Fact, missing: dict[str, str]) -> None:

@@ -44,3 +44,10 @@ def test_a_known_event_keeps_its_id() -> None:
         b'{"date":"2025-04-09","key":"us-cn","note":"\xc3\x9cn\xc3\xafcode","rate_pct":1e-05,'
         b'"sources":[],"type":"TariffRateChanged"}'
     )
+
+
+def test_the_normalised_fields_are_the_models_json_values_without_the_stamps() -> None:
+    line = {"type": "TariffRateChanged", "key": "us-cn", "date": "2025-04-09", "rate_pct": 125, "id": "mine"}
+    fact = parse_fact(line, recorded_by="someone")
+    assert fact.normalised() == fact.model_dump(mode="json", exclude_none=True, exclude=STAMPS)
+    assert list(fact.normalised()) == ["key", "date", "sources", "rate_pct"]
