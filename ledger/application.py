@@ -13,16 +13,20 @@ from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import IntegrityError, OperationalError
 
+# A recording reads the catalogue's names off the package (domain.fold, domain.Recorded) for each aggregate: the
+# package loads them on first use, and an import statement in a function costs thousands of instructions a run.
+import domain
 from domain import KINDS, LedgerError, LedgerRuleError
 from domain.errors import UnknownAggregate
 from ledger.address import database
 from ledger.collector import collector_paused
+from ledger.snapshots import Asking, Snapshot  # already loaded with the store, which needs its INTERVAL
 from ledger.store import EventStore, Write
 
 if TYPE_CHECKING:
     from domain import Aggregate, Fact, Recorded, RuleBroken, World
     from ledger.read_model import ReadModel
-    from ledger.snapshots import Asked, Snapshot
+    from ledger.snapshots import Asked
 
 RETRIES = 20
 BATCH = 1_000
@@ -378,11 +382,10 @@ class Placed:
 
     def live(self) -> list[Recorded]:
         """The timeline the rules judge, of the events read: what is not retracted, and the new events."""
-        from domain import Recorded
         from domain.world import without_retracted
 
         now = datetime.now(UTC)
-        new = [Recorded(c.fact, 0, version, now) for version, c in enumerate(self.fresh, self.version + 1)]  # as `plan`
+        new = [domain.Recorded(c.fact, 0, version, now) for version, c in enumerate(self.fresh, self.version + 1)]
         return without_retracted(self.read()) + new
 
     def exists(self) -> bool:
@@ -459,8 +462,6 @@ class Timelines:
 
     def problems(self, placed: Placed) -> list[tuple[str, str, str]]:
         """What placing the candidates in their aggregate would break: ids, references, the rules."""
-        from domain import RuleBroken
-
         problems = list(placed.problems)
         for candidate in placed.fresh:
             if _references(type(candidate.fact)):  # most event types name no other aggregate
@@ -468,7 +469,7 @@ class Timelines:
         if placed.fresh:
             try:
                 folded = self._fold(placed)
-            except RuleBroken as broken:
+            except domain.RuleBroken as broken:
                 problems.append(_blame(broken, placed.fresh))
             else:
                 if not problems:
@@ -526,20 +527,18 @@ class Timelines:
         """Fold the aggregate with its new events, checking every rule: on from its snapshot when that
         judges them as the whole fold would (`_goes_on`), else the whole timeline. Gives the state, the
         latest day folded and the truce answers the fold relied on."""
-        from domain import fold
         from domain.snapshot import from_state
-        from ledger.snapshots import Asking
 
         snapshot, timeline = placed.snapshot, placed.live()
         if snapshot is not None and placed.earlier is None:
             if self._goes_on(placed, snapshot, timeline):
                 asking = Asking(self.truce_end, snapshot.asked)
-                state = fold(timeline, truces=asking, start=from_state(snapshot.state))
+                state = domain.fold(timeline, truces=asking, start=from_state(snapshot.state))
                 return state, max([snapshot.day, *(r.fact.date for r in timeline)]), asking.asked
             self._widen(placed)
             timeline = placed.live()  # with the events up to the snapshot; otherwise it is all read already
         asking = Asking(self.truce_end)
-        return fold(timeline, truces=asking), max(r.fact.date for r in timeline), asking.asked
+        return domain.fold(timeline, truces=asking), max(r.fact.date for r in timeline), asking.asked
 
     def _goes_on(self, placed: Placed, snapshot: Snapshot, timeline: list[Recorded]) -> bool:
         """Whether the fold from the snapshot judges the events since as the fold of the whole timeline
@@ -558,7 +557,6 @@ class Timelines:
         has grown by `interval` events since its last snapshot, or had to be read whole despite one
         (that read is paid for; the next need not be)."""
         from domain.snapshot import to_state
-        from ledger.snapshots import Snapshot
 
         version = placed.version + len(placed.fresh)
         since = placed.snapshot.version if placed.snapshot is not None else 0
