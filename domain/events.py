@@ -77,13 +77,12 @@ class Fact(Model):
 
     def fields(self) -> dict[str, Any]:
         """The catalogue fields as JSON values, `type` first; absent optional fields left out."""
-        return {"type": self.type, **self.model_dump(mode="json", exclude_none=True)}
+        return {"type": self.type, **self.row()}
 
     def normalised(self) -> dict[str, Any]:
         """The catalogue fields as JSON values without `type`, the stamps and absent optional fields:
         what the canonical form is made of."""
-        # the serialiser itself: model_dump's wrapper and an `exclude` add half again to a dump
-        fields: dict[str, Any] = self.__pydantic_serializer__.to_python(self, mode="json", exclude_none=True)
+        fields = self.row()  # then popped: an `exclude` adds to a dump
         for name in STAMPS:
             fields.pop(name, None)
         return fields
