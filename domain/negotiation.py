@@ -87,7 +87,7 @@ class Negotiation(Aggregate):
                     "convened": str(fact.date),
                     "concluded": None,
                     "outcome": None,
-                    "delegations": [person.model_dump(exclude_none=True) for person in fact.delegations],
+                    "delegations": [person.row() for person in fact.delegations],
                 }
             case RoundConcluded():
                 held = self.rounds.get(fact.round)
@@ -95,7 +95,8 @@ class Negotiation(Aggregate):
                     raise ValueError(f"round {fact.round} has not convened by {fact.date}")
                 if held["concluded"] is not None:
                     raise ValueError(f"round {fact.round} already concluded on {held['concluded']}")
-                held.update(concluded=str(fact.date), outcome=fact.outcome)
+                # a new row, not this one changed: a view already shown keeps its items
+                self.rounds[fact.round] = {**held, "concluded": str(fact.date), "outcome": fact.outcome}
             case LeadersSpoke():
                 self.contacts.append(_row(fact))
             case PositionStated():
@@ -130,5 +131,7 @@ class Negotiation(Aggregate):
 
 def _row(fact: Fact) -> dict[str, Any]:
     """A contact, statement or agreement as a row: its date and its own fields."""
-    row = fact.model_dump(mode="json", exclude_none=True, exclude={"key", "id", "recorded_by"})
+    row = fact.row()
+    for name in ("key", "id", "recorded_by"):
+        row.pop(name, None)
     return row

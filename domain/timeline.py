@@ -66,7 +66,8 @@ class Aggregate:
         return self.on_day(self.settled(as_of, truces), as_of)
 
     def settled(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
-        """The row without the fields that change every day (those `on_day` fills in)."""
+        """The row without the fields that change every day (those `on_day` fills in). Its lists' items
+        are never changed in place once shown (a view may be kept by them): a change is a new item."""
         raise NotImplementedError
 
     @classmethod
@@ -82,7 +83,7 @@ class Aggregate:
     def cite(self, fact: Fact) -> None:
         for source in fact.sources:
             if source.url not in self.cited:
-                self.cited[source.url] = source.model_dump(mode="json", exclude_none=True)
+                self.cited[source.url] = source.row()
 
     def sources(self) -> list[dict[str, Any]]:
         """Every source cited by the events folded so far, each once."""

@@ -44,9 +44,15 @@ Piece = str | tuple[str, int]
 
 
 def pieces(kind: str) -> Callable[[dict[str, Any]], dict[Piece, str]]:
-    """How a view of `kind` is stored, by piece: as JSON, its itemised lists emptied (the head), then
-    each of their items as `[list, index, item]`."""
+    """How the views of one aggregate of `kind` are stored, by piece: as JSON, its itemised lists
+    emptied (the head), then each of their items as `[list, index, item]`.
+
+    An item is written out once for as long as it is the same object: an aggregate never changes an
+    item it has shown in place, it replaces it (`domain.timeline.Aggregate.settled`).
+    """
     fields = ITEMISED.get(kind, ())
+    written: dict[Piece, tuple[Any, str]] = {}
+    """By piece: the item last written out, and how."""
 
     def whole(row: dict[str, Any]) -> dict[Piece, str]:
         return {"": orjson.dumps(row).decode()}
@@ -55,7 +61,10 @@ def pieces(kind: str) -> Callable[[dict[str, Any]], dict[Piece, str]]:
         found: dict[Piece, str] = {"": orjson.dumps({**row, **dict.fromkeys(fields, ())}).decode()}
         for name in fields:
             for index, item in enumerate(row[name]):
-                found[name, index] = orjson.dumps([name, index, item]).decode()
+                held = written.get((name, index))
+                if held is None or held[0] is not item:  # held: the item stays alive, its id unique
+                    held = written[name, index] = item, orjson.dumps([name, index, item]).decode()
+                found[name, index] = held[1]
         return found
 
     return stored if fields else whole
