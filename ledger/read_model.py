@@ -31,13 +31,14 @@ import orjson
 from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError, Tracking
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
+from domain import EVENT_TYPES, Retracted
+from domain.timeline import Course, counts_from, fold
 from ledger.collector import collector_paused
 from ledger.spans import FOREVER, NAME, QUERY_INDEX, REFS, TABLE, Piece, parsed, piece, pieces, views_sql
-from ledger.store import OPEN_ATTEMPTS, StorageError
+from ledger.store import OPEN_ATTEMPTS, StorageError, decode
 
 if TYPE_CHECKING:
     from domain import Recorded
-    from domain.timeline import Course
     from ledger.store import EventStore
 
 KINDS = ("Negotiation", "Truce", "ExportControl", "TariffMeasure")
@@ -60,7 +61,7 @@ class Row(NamedTuple):
     view: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Span:
     """One rectangle; `id` is None until it is written, `known_to` is FOREVER while it holds."""
 
@@ -334,11 +335,8 @@ class Projector:
 
     def take(self, recorded: Recorded) -> None:
         """Apply the event at `recorded.position` (one of KINDS, or a retraction) to the spans."""
-        from domain import Retracted
-        from domain.timeline import counts_from
-
         fact, position = recorded.fact, recorded.position
-        kind = fact.aggregate if isinstance(fact, Retracted) else recorded.kind
+        kind = fact.aggregate if isinstance(fact, Retracted) else fact.kind
         if kind not in CODES:
             return
         timeline = self._timeline(kind, fact.key)
@@ -388,14 +386,16 @@ class Projector:
             found = self.open[kind, key] = [] if self.blank else self.recorder.open_spans(kind, key)
         return found
 
-    def _truce_end(self, truce: str, day: date) -> date | None:
-        """The first day `truce` no longer applies, as known on `day` and at the current position."""
-        from domain.timeline import counts_from, fold
-
+    def _truce(self, truce: str) -> tuple[list[date], dict[int, date | None]]:
+        """`self.ends[truce]`, made if need be."""
         found = self.ends.get(truce)
         if found is None:
             found = self.ends[truce] = sorted(counts_from(r.fact) for r in self._timeline("Truce", truce)), {}
-        days, ends = found
+        return found
+
+    def _truce_end(self, truce: str, day: date) -> date | None:
+        """The first day `truce` no longer applies, as known on `day` and at the current position."""
+        days, ends = self._truce(truce)
         counting = bisect_right(days, day)  # the events that count by `day`: all the fold takes
         if counting not in ends:
             state = fold(self._timeline("Truce", truce), day, strict=False)
@@ -410,8 +410,6 @@ class Projector:
 
     def _redraw(self, kind: str, key: str, since: date, position: int) -> None:
         """Replace the aggregate's spans from `since` on with those its events now give."""
-        from domain.timeline import Course, counts_from
-
         events = self._timeline(kind, key)
         course = self.courses.get((kind, key))
         if course is None:
@@ -421,33 +419,41 @@ class Projector:
             named = self.named.get((kind, key))
             if named is None:
                 named = self.named[kind, key] = {t for r in events if (t := _truce_named(r.fact)) is not None}
-            also = [counts_from(r.fact) for truce in named for r in self._timeline("Truce", truce)]
+            for truce in named:
+                also += self._truce(truce)[0]
         start = since.toordinal()
-        old = self._open(kind, key)
-        untouched = [s for s in old if s.valid_to < start]
-        touched = {(s.valid_from, s.valid_to, s.view): s for s in old if s.valid_to >= start}
-        # Days before `since` keep their views; the span of each piece reaching `since` may merge
-        # with what follows.
-        wanted = [
-            Span(s.valid_from, start, s.view, position, piece=s.piece) for s in touched.values() if s.valid_from < start
-        ]
-        latest = {span.piece: span for span in wanted}
+        spans: list[Span] = []
+        touched: dict[tuple[int, int, str], Span] = {}
+        # What each piece should hold from `since` on, as `[valid_from, valid_to, view, piece]`:
+        # days before `since` keep their views, and the span of each piece reaching `since` may
+        # merge with what follows.
+        wanted: list[list[Any]] = []
+        latest: dict[Piece, list[Any]] = {}
+        held: list[Any] | None
+        for span in self._open(kind, key):
+            if span.valid_to < start:
+                spans.append(span)
+                continue
+            touched[span.valid_from, span.valid_to, span.view] = span
+            if span.valid_from < start:
+                wanted.append(held := [span.valid_from, start, span.view, span.piece])
+                latest[span.piece] = held
         steps = course.steps(since, also)
         for (day, views), after in zip(steps, [*steps[1:], None], strict=True):
             first, end = day.toordinal(), after[0].toordinal() if after else FOREVER
             for name, view in (views or {}).items():
                 held = latest.get(name)
-                if held is not None and held.valid_to == first and held.view == view:
-                    held.valid_to = end  # a span of its own, not yet written
+                if held is not None and held[1] == first and held[2] == view:
+                    held[1] = end
                 else:
-                    wanted.append(span := Span(first, end, view, position, piece=name))
-                    latest[name] = span
-        spans = untouched
-        for span in wanted:
-            same = touched.pop((span.valid_from, span.valid_to, span.view), None)
-            if same is None:
-                self.changes.written.append((kind, key, span))
-            spans.append(same or span)
+                    wanted.append(held := [first, end, view, name])
+                    latest[name] = held
+        for valid_from, valid_to, view, name in wanted:
+            same = touched.pop((valid_from, valid_to, view), None)
+            if same is None:  # new: unchanged spans stay as they are, ids and all
+                same = Span(valid_from, valid_to, view, position, piece=name)
+                self.changes.written.append((kind, key, same))
+            spans.append(same)
         for span in touched.values():  # no longer held from this position on
             span.known_to = position
             if span.id is not None and not span.ended:
@@ -483,8 +489,6 @@ class Projector:
 @cache
 def _suspendable() -> frozenset[str]:
     """The kinds whose events may name a truce to be suspended under."""
-    from domain import EVENT_TYPES
-
     return frozenset(cls.kind for cls in EVENT_TYPES.values() if "truce" in cls.model_fields)
 
 
@@ -498,8 +502,6 @@ def _truce_named(fact: Any) -> str | None:
 def catch_up(store: EventStore, recorder: SpanRecorder, clear: bool = False) -> int:
     """Project every event recorded since the read model's position (with `clear`, every event
     recorded, the read model emptied first); return the position reached."""
-    from domain import EVENT_TYPES, Retracted
-
     # Only the events of the kinds kept are read: trade flows are never even decoded.
     topics = [
         f"{cls.__module__}:{cls.__qualname__}" for cls in EVENT_TYPES.values() if cls is Retracted or cls.kind in CODES
@@ -513,8 +515,6 @@ def _pages(store: EventStore, recorder: SpanRecorder, topics: list[str], head: i
     """Project the events of `topics` up to `head`, a page at a time; return the position reached.
     With `clear`, first empty the read model (while the first page is projected), and make its query
     index at the end."""
-    from ledger.store import decode
-
     conflicts = 0
     with Writer() as writer:
         while True:
@@ -532,7 +532,7 @@ def _pages(store: EventStore, recorder: SpanRecorder, topics: list[str], head: i
                 while True:
                     for row in page:
                         projector.take(decode(row.id, row.originator_version, row.topic, row.state))
-                    stop = min(start + PAGE, head)
+                    stop = _stop(start, head)
                     batch = projector.batch(stop)
                     # Read before the write starts (an in-memory database lets no reader in meanwhile).
                     page = _page(store, topics, stop, head)
@@ -573,8 +573,16 @@ def _page(store: EventStore, topics: list[str], start: int, head: int) -> Sequen
     """The notifications of `topics` after `start`: at most PAGE positions, so the limit never cuts it short."""
     if start >= head:
         return []
-    stop = min(start + PAGE, head)
-    return store.recorder.select_notifications(start, PAGE, stop=stop, topics=topics, inclusive_of_start=False)
+    return store.recorder.select_notifications(
+        start, PAGE, stop=_stop(start, head), topics=topics, inclusive_of_start=False
+    )
+
+
+def _stop(start: int, head: int) -> int:
+    """The last position of the page after `start`: PAGE positions on, except that the last few
+    before `head` make a page of their own, so that little is left to write once projecting ends."""
+    tail = head - PAGE // 8
+    return tail if start < tail < start + PAGE else min(start + PAGE, head)
 
 
 class Writer:
