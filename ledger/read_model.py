@@ -133,6 +133,10 @@ class _Spans:
 
         def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
 
+    def _apply(self, cursor: Any, batch: Batch) -> None:
+        """Insert the batch's rows and refs, and end its spans (each database in its own way)."""
+        raise NotImplementedError
+
     def open_spans(self, kind: str, key: str) -> list[Span]:
         m = self.mark
         sql = (
@@ -182,12 +186,6 @@ class _Spans:
                 cursor.execute(f"DELETE FROM {self.refs}")
             self._apply(cursor, batch)
             self._insert_tracking(cursor, batch.tracking)
-
-    def _apply(self, cursor: Any, batch: Batch) -> None:
-        m = self.mark
-        cursor.executemany(f"INSERT INTO {self.table} VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m})", batch.rows)
-        cursor.executemany(f"UPDATE {self.table} SET known_to = {m} WHERE id = {m}", batch.ends)
-        cursor.executemany(f"INSERT INTO {self.refs} VALUES ({m}, {m}, {m}) ON CONFLICT DO NOTHING", batch.refs)
 
     def _lock(self, cursor: Any) -> None:
         """Hold off other writers of the read model until this transaction ends."""
@@ -260,6 +258,10 @@ class SQLiteSpanRecorder(_Spans, SQLiteTrackingRecorder):
         )
 
 
+ROW_CASTS = ("::bigint", "", "", "::bigint", "::bigint", "::bigint", "::bigint", "")
+"""How each column of a `Row` is read from JSON on PostgreSQL."""
+
+
 @cache
 def _postgres_span_recorder() -> type:
     """Defined on first use: importing eventsourcing.postgres is slow, and SQLite needs none of it."""
@@ -283,6 +285,25 @@ def _postgres_span_recorder() -> type:
 
         def _lock(self, cursor: Any) -> None:
             cursor.execute(f"LOCK TABLE {self.table} IN EXCLUSIVE MODE")
+
+        def _apply(self, cursor: Any, batch: Batch) -> None:
+            """Each list in one statement, as a JSON array (see SQLiteSpanRecorder._apply): the server
+            works through it while this process projects the next page."""
+            columns = ", ".join(f"(e ->> {n}){cast}" for n, cast in enumerate(ROW_CASTS))
+            cursor.execute(
+                f"INSERT INTO {self.table} SELECT {columns} FROM jsonb_array_elements(%s::jsonb) AS e",
+                (orjson.dumps(batch.rows).decode(),),
+            )
+            cursor.execute(
+                f"UPDATE {self.table} SET known_to = (e ->> 0)::bigint FROM jsonb_array_elements(%s::jsonb) AS e "
+                f"WHERE {self.table}.id = (e ->> 1)::bigint",
+                (orjson.dumps(batch.ends).decode(),),
+            )
+            cursor.execute(
+                f"INSERT INTO {self.refs} SELECT e ->> 0, e ->> 1, e ->> 2 FROM jsonb_array_elements(%s::jsonb) AS e "
+                "ON CONFLICT DO NOTHING",
+                (orjson.dumps(batch.refs).decode(),),
+            )
 
     return PostgresSpanRecorder
 
