@@ -557,11 +557,12 @@ def _pages(store: EventStore, recorder: SpanRecorder, topics: list[str], head: i
                     batch = projector.batch(stop)
                     # Read before the write starts (an in-memory database lets no reader in meanwhile).
                     page = _page(store, topics, stop, head)
+                    if stop == head:
+                        projector.forget()  # let go while the page before is still being written
                     writer.submit(recorder.write, start, batch)
                     if stop == head:
                         if clear:
-                            writer.submit(recorder.index)  # made while what was projected is let go
-                        projector.forget()
+                            writer.submit(recorder.index)
                         writer.wait()
                         return stop
                     if projector.full():
