@@ -185,38 +185,43 @@ class Course:
 
     def __init__(self, events: Iterable[Recorded], truces: TruceEnds = no_truces, stored: Stored = whole):
         self.timeline = [r for r in in_order(events) if not isinstance(r.fact, Retracted)]
+        self.days = [counts_from(r.fact) for r in self.timeline]
+        """The day each event of the timeline counts from."""
         self.truces = truces
         self.stored = stored
         self.folding = Folding(truces, strict=False)
         self.taken = 0
 
-    def extend(self, recorded: Recorded) -> bool:
-        """Add an event that comes after all the others in valid time; False (nothing added) if it does not."""
-        fact = recorded.fact
-        if fact.creates or (self.timeline and counts_from(fact) < counts_from(self.timeline[-1].fact)):
+    def extend(self, recorded: Recorded, day: date) -> bool:
+        """Add an event that counts from `day`, after all the others in valid time; False (nothing added)
+        if it does not come after them."""
+        if recorded.fact.creates or (self.days and day < self.days[-1]):
             return False
         self.timeline.append(recorded)
+        self.days.append(day)
         return True
 
     def steps(self, since: date | None = None, also: Iterable[date] = ()) -> list[Step]:
         """The view from `since` (default: the first day) on. The walk only moves forward: every
         event taken by an earlier call must count by `since`."""
-        timeline, folding, truces, stored = self.timeline, self.folding, self.truces, self.stored
+        timeline, days, folding, truces, stored = self.timeline, self.days, self.folding, self.truces, self.stored
         extra = sorted(set(also))
         steps: list[Step] = []
-        day = since if since is not None else (counts_from(timeline[0].fact) if timeline else None)
+        taken, count = self.taken, len(timeline)
+        day = since if since is not None else (days[0] if days else None)
         while day is not None:
-            while self.taken < len(timeline) and counts(timeline[self.taken].fact, day):
-                folding.take(timeline[self.taken])
-                self.taken += 1
+            while taken < count and days[taken] <= day:
+                folding.take(timeline[taken])
+                taken += 1
             state = folding.state
             view = None if state is None else stored(state.settled(day, truces))
             if not steps or steps[-1][1] != view:
                 steps.append((day, view))
             later = [d for d in state.turns(day, truces) if d is not None and d > day] if state is not None else []
-            if self.taken < len(timeline):
-                later.append(counts_from(timeline[self.taken].fact))
+            if taken < count:
+                later.append(days[taken])
             if (i := bisect_right(extra, day)) < len(extra):
                 later.append(extra[i])
             day = min(later, default=None)
+        self.taken = taken
         return steps

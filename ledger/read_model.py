@@ -372,13 +372,13 @@ class Projector:
         else:
             timeline.append(recorded)
             since = counts_from(fact)
-            truce = _truce_named(fact)
+            truce = _truce_named(fact) if kind in _suspendable() else None
             if truce is not None:
                 self.named.get((kind, fact.key), set()).add(truce)
                 if (kind, fact.key) not in self._referrers(truce):
                     self.refs[truce].add((kind, fact.key))
                     self.changes.refs.add((truce, kind, fact.key))
-            if course is not None and course.extend(recorded):  # the usual case: history in date order
+            if course is not None and course.extend(recorded, since):  # the usual case: history in date order
                 self.courses[kind, fact.key] = course
         if kind == "Truce":
             self.ends.pop(fact.key, None)
@@ -431,15 +431,16 @@ class Projector:
 
     def _redraw(self, kind: str, key: str, since: date, position: int) -> None:
         """Replace the aggregate's spans from `since` on with those its events now give."""
-        events = self._timeline(kind, key)
         course = self.courses.get((kind, key))
         if course is None:
-            course = self.courses[kind, key] = Course(events, self._truce_end, pieces(kind))
+            course = self.courses[kind, key] = Course(self._timeline(kind, key), self._truce_end, pieces(kind))
         also: list[date] = []
         if kind in _suspendable():
             named = self.named.get((kind, key))
             if named is None:
-                named = self.named[kind, key] = {t for r in events if (t := _truce_named(r.fact)) is not None}
+                named = self.named[kind, key] = {
+                    t for r in self._timeline(kind, key) if (t := _truce_named(r.fact)) is not None
+                }
             for truce in named:
                 also += self._truce(truce)[0]
         start = since.toordinal()
