@@ -10,7 +10,7 @@ from pydantic import Field
 from domain.events import Announceable, Fact
 from domain.suspension import Suspension, SuspensionTerms, turns_of
 from domain.timeline import Aggregate, TruceEnds
-from domain.values import Count, Country, Items, Text, iso
+from domain.values import Count, Country, Items, Text, iso, iso_day
 
 Regime = Literal["licence", "ban"]
 
@@ -126,7 +126,7 @@ class ExportControl(Aggregate):
             "regime": self.regime,
             "destinations": self.destinations,
             "status": status,
-            "since": since.isoformat(),
+            "since": iso_day(since),
             "suspended_until": iso(self.suspension.end(as_of, truces)) if suspended else None,  # type: ignore[union-attr]
             "licence_approvals": self.licence_approvals,
             "licences_approved": self.licences_approved,

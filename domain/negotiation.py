@@ -9,7 +9,7 @@ from pydantic import Field
 
 from domain.events import Fact
 from domain.timeline import Aggregate, TruceEnds
-from domain.values import Country, Person, Slug, Text
+from domain.values import Country, Person, Slug, Text, iso, iso_day
 
 People = Annotated[list[Person], Field(max_length=200)]
 
@@ -118,8 +118,8 @@ class Negotiation(Aggregate):
             "parties": self.parties,
             "title": self.title,
             "status": "closed" if self.closed_on else "open",
-            "opened": self.start.isoformat(),
-            "closed": self.closed_on.isoformat() if self.closed_on else None,
+            "opened": iso_day(self.start),
+            "closed": iso(self.closed_on),
             "outcome": self.outcome,
             "rounds": sorted(self.rounds.values(), key=lambda held: held["convened"]),
             "contacts": self.contacts,

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from domain.events import Announceable, Fact
 from domain.suspension import Suspension, SuspensionTerms, turns_of
 from domain.timeline import Aggregate, TruceEnds
-from domain.values import Country, Rate, Text, iso
+from domain.values import Country, Rate, Text, iso, iso_day
 
 
 class TariffEvent(Announceable):
@@ -105,7 +105,7 @@ class TariffMeasure(Aggregate):
             "base_rate_pct": self.rate,
             "suspended_pct": points,
             "rate_pct": max(self.rate - points, 0.0) if status != "lifted" else 0.0,
-            "since": since.isoformat(),
+            "since": iso_day(since),
             "suspended_until": iso(suspension.end(as_of, truces)) if suspension else None,
             "basis": self.basis,
             "sources": self.sources(),

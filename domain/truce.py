@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from domain.events import Fact
 from domain.timeline import Aggregate, TruceEnds
-from domain.values import Country, Day, Slug, Text
+from domain.values import Country, Day, Slug, Text, iso, iso_day
 
 Days = Annotated[int, Field(gt=0, le=36500, strict=True)]
 
@@ -132,9 +132,9 @@ class Truce(Aggregate):
             "key": self.key,
             "parties": self.parties,
             "status": status,
-            "effective": self.effective.isoformat(),
-            "expires": self.expires.isoformat(),
-            "terminated": self.closed_on.isoformat() if self.closed_on else None,
+            "effective": iso_day(self.effective),
+            "expires": iso_day(self.expires),
+            "terminated": iso(self.closed_on),
             "days_remaining": 0,
             "allegations": self.allegations,
             "sources": self.sources(),
