@@ -6,6 +6,8 @@ from collections import defaultdict
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ledger.collector import paused
+
 if TYPE_CHECKING:
     from domain import World
 
@@ -30,6 +32,7 @@ def _folded(text: str | None) -> str | None:
     return text.casefold() if text else None
 
 
+@paused
 def tariffs(
     source: Views,
     as_of: date,
@@ -62,6 +65,7 @@ def tariffs(
     }
 
 
+@paused
 def controls(
     source: Views,
     as_of: date,
@@ -84,10 +88,12 @@ def controls(
     return {**_header(source, as_of), "controls": rows}
 
 
+@paused
 def truces(source: Views, as_of: date) -> dict[str, Any]:
     return {**_header(source, as_of), "truces": source.views("Truce", as_of)}
 
 
+@paused
 def negotiations(source: Views, as_of: date) -> dict[str, Any]:
     return {**_header(source, as_of), "negotiations": source.views("Negotiation", as_of)}
 
