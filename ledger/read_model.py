@@ -34,7 +34,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from domain import EVENT_TYPES, Retracted
 from domain.timeline import Course, counts_from, fold
 from ledger.collector import collector_paused
-from ledger.spans import FOREVER, NAME, QUERY_INDEX, REFS, TABLE, Piece, parsed, piece, pieces, views_sql
+from ledger.spans import FOREVER, MAPPED, NAME, QUERY_INDEX, REFS, TABLE, Piece, parsed, piece, pieces, views_sql
 from ledger.store import OPEN_ATTEMPTS, StorageError, decode
 
 if TYPE_CHECKING:
@@ -240,6 +240,14 @@ class SQLiteSpanRecorder(_Spans, SQLiteTrackingRecorder):
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self.tables]
+
+    def views(self, kind: str, day: int, position: int) -> list[tuple[str, str]]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.row_factory = None  # `(key, view)` tuples as they come: a query reads thousands
+            cursor.execute(MAPPED)
+            cursor.execute(views_sql(self.table, self.mark), (kind, day, day, position, position))
+            found: list[tuple[str, str]] = cursor.fetchall()
+            return found
 
     def _apply(self, cursor: Any, batch: Batch) -> None:
         """Each list in one statement, handed over as a JSON array: SQLite then works through it
