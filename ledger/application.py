@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -416,7 +417,8 @@ class Timelines:
         self.cursor = cursor
         self.offer = offer
         self.user = user
-        self.kept: dict[tuple[str, str], Placed] = {}
+        self.kept: OrderedDict[tuple[str, str], Placed] = OrderedDict()
+        """By recency. Not a dict: taking a dict's first item skips every one deleted before it."""
         self.ahead: dict[tuple[str, str], Placed] = {}
         self.truce_end = lru_cache(maxsize=16 * KEPT)(self._truce_end)
         self.interval = store.snapshot_interval if cursor is not None and store.snapshots is not None else None
@@ -448,10 +450,10 @@ class Timelines:
                 placed.problems.append((candidate.origin, "id", f"{fact.id} is already recorded with other content"))
             placed.skipped += 1
         placed.fresh.sort(key=lambda c: (not c.fact.creates, c.fact.date))
-        self.kept.pop((kind, key), None)
         self.kept[kind, key] = placed
+        self.kept.move_to_end((kind, key))
         if len(self.kept) > KEPT:
-            del self.kept[next(iter(self.kept))]  # the least recently placed
+            self.kept.popitem(last=False)  # the least recently placed
         return placed
 
     def placed(self, kind: str, key: str) -> Placed:
