@@ -4,10 +4,10 @@ For tariffs, export controls, truces and negotiations, the ledger's own database
 an aggregate's view (the row a query prints, without its day-counting fields), the days it holds
 (`[valid_from, valid_to)`, valid time) and the positions at which the ledger held it
 (`[known_from, known_to)`, record time). A query for `(as_of, known_at)` is a point lookup among
-rectangles — an R*Tree on SQLite, a GiST index on PostgreSQL — that reads one row per aggregate
-and folds nothing.
+rectangles — through one B-tree index on both databases (`TABLES`) — that reads one row per
+aggregate piece (`ledger.spans.pieces`) and folds nothing.
 
-The spans come from the one fold (`domain.timeline.course`). The event at position p ends
+The spans come from the one fold (`domain.timeline.Course`). The event at position p ends
 (`known_to = p`) the spans of its aggregate from the day it counts and starts their successors
 (`known_from = p`); a truce's event does the same for every measure suspended under the truce.
 An eventsourcing tracking recorder keeps them: each page of events changes the spans and moves the
