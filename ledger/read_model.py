@@ -44,7 +44,9 @@ if TYPE_CHECKING:
 KINDS = ("Negotiation", "Truce", "ExportControl", "TariffMeasure")
 """The aggregates kept as spans (trade flows are series read whole, not views of a day)."""
 CODES = {kind: number for number, kind in enumerate(KINDS, start=1)}
-PAGE = 20_000
+PAGE, SMALLEST_PAGE = 20_000, 1_000
+"""The positions a page of a catch-up spans: PAGE, or a quarter of a smaller catch-up (at least
+SMALLEST_PAGE), so that even a small one writes a page while it projects the next."""
 RETRIES = 20
 CACHED = 20_000
 """Aggregates kept in memory while catching up; more are dropped and read again when needed."""
@@ -556,16 +558,17 @@ def _pages(store: EventStore, recorder: SpanRecorder, topics: list[str], head: i
                         _emptied(recorder)
                     return start
                 projector = Projector(store, recorder, start)
-                page = _page(store, topics, start, head)
+                size = min(PAGE, max(SMALLEST_PAGE, (head - start) // 4))
+                page = _page(store, topics, start, head, size)
                 if clear:
                     writer.submit(_emptied, recorder)
                 while True:
                     for row in page:
                         projector.take(decode(row.id, row.originator_version, row.topic, row.state))
-                    stop = _stop(start, head)
+                    stop = _stop(start, head, size)
                     batch = projector.batch(stop)
                     # Read before the write starts (an in-memory database lets no reader in meanwhile).
-                    page = _page(store, topics, stop, head)
+                    page = _page(store, topics, stop, head, size)
                     if stop == head:
                         projector.forget()  # let go while the page before is still being written
                     writer.submit(recorder.write, start, batch)
@@ -600,20 +603,20 @@ def _emptied(recorder: SpanRecorder) -> None:
         raise StorageError(f"cannot empty the read model: {error}") from None
 
 
-def _page(store: EventStore, topics: list[str], start: int, head: int) -> Sequence[Any]:
-    """The notifications of `topics` after `start`: at most PAGE positions, so the limit never cuts it short."""
+def _page(store: EventStore, topics: list[str], start: int, head: int, size: int) -> Sequence[Any]:
+    """The notifications of `topics` after `start`: at most `size` positions, so the limit never cuts it short."""
     if start >= head:
         return []
     return store.recorder.select_notifications(
-        start, PAGE, stop=_stop(start, head), topics=topics, inclusive_of_start=False
+        start, size, stop=_stop(start, head, size), topics=topics, inclusive_of_start=False
     )
 
 
-def _stop(start: int, head: int) -> int:
-    """The last position of the page after `start`: PAGE positions on, except that the last few
+def _stop(start: int, head: int, size: int) -> int:
+    """The last position of the page after `start`: `size` positions on, except that the last few
     before `head` make a page of their own, so that little is left to write once projecting ends."""
-    tail = head - PAGE // 8
-    return tail if start < tail < start + PAGE else min(start + PAGE, head)
+    tail = head - size // 8
+    return tail if start < tail < start + size else min(start + size, head)
 
 
 class Writer:
