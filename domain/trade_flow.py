@@ -12,9 +12,11 @@ from domain.events import Fact
 from domain.timeline import Aggregate, TruceEnds
 from domain.values import Country, Percent, Rate
 
+PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
 
 def _period(value: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+    if not PERIOD.fullmatch(value):
         raise ValueError(f"{value!r} is not a month (YYYY-MM)")
     return value
 

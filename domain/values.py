@@ -18,6 +18,7 @@ MAX_TEXT = 4000
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Unicode's control characters (C0, DEL, C1) except tab, line feed and carriage return."""
+URL = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)
 
 
 class Model(BaseModel):
@@ -115,7 +116,7 @@ def _negative() -> float:
 
 def _url(value: Any) -> str:
     url = _text(value)
-    if not re.fullmatch(r"https?://[^\s/]+\S*", url, re.IGNORECASE):
+    if not URL.fullmatch(url):
         raise ValueError("must be an http:// or https:// address")
     return url
 
