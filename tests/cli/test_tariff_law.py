@@ -169,3 +169,23 @@ def test_a_target_finds_layers_on_its_group_and_on_every_country(law: str) -> No
 def test_a_product_no_layer_names_is_said_so(law: str) -> None:
     result = run("tariffs", "--as-of", "2025-08-10", "--product", "aluminum", "--db", law)
     assert result.exit_code == 0 and "no layer names the product 'aluminum'" in result.stderr
+
+
+def test_reports_show_the_levels_and_each_layers_scope(law: str, tmp_path: Path) -> None:
+    markdown = run("report", "--as-of", "2025-08-10", "--db", law).stdout
+    assert "## Trade-weighted tariff levels of US (weights us-imports-2024)" in markdown
+    assert "| EU | USD 400 | 27.75% | 6% | 33.75% |" in markdown
+    assert "| `us-s232-steel` | HS 72, 73 except goods from GB |" in markdown
+    page = tmp_path / "report.html"
+    assert run("report", "--as-of", "2025-08-10", "--format", "html", "-o", page, "--db", law).exit_code == 0
+    assert 'data-level="US-EU">27.75%' in page.read_text()
+
+
+def test_a_report_summarises_a_long_list_instead_of_printing_it(db: str, tmp_path: Path) -> None:
+    codes = tmp_path / "codes.txt"
+    codes.write_text("".join(f"{8500 + n}\n" for n in range(40)))
+    assert (
+        run("products", "import", "long", codes, "--date", "2025-04-05", "--title", "Long", "--db", db).exit_code == 0
+    )
+    markdown = run("report", "--as-of", "2025-04-10", "--db", db).stdout
+    assert "8511 and 28 more" in markdown and "8539" not in markdown
