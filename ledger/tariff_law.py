@@ -177,6 +177,15 @@ def product_list(law: TariffLaw, key: str, as_of: date) -> dict[str, Any]:
     return {"as_of": as_of.isoformat(), "known_at": law.known_at, **state.view(as_of, law.world.truce_end)}
 
 
+def weights_held(law: TariffLaw, key: str | None = None) -> dict[str, Any]:
+    """Every set of weights as known (or the one `key`): each partner's goods, value, duty and file."""
+    keys = sorted(k for kind, k in law.world.timelines if kind == "TradeWeights" and (key is None or k == key))
+    if key is not None and not keys:
+        raise LedgerError(f"no weights {key!r} in the ledger (as known at {law.known_at})")
+    views = [s.view(date.max, law.world.truce_end) for k in keys if (s := law.world.state("TradeWeights", k, date.max))]
+    return {"known_at": law.known_at, "weights": views}
+
+
 def _required(law: TariffLaw, imposer: str, key: str | None) -> Weights:
     held = law.weights(imposer, key)
     if held is None:
