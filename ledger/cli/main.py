@@ -11,6 +11,7 @@ import typer
 from ledger.cli.common import AsOf, Db, Fmt, KnownAt, User, fail, is_terminal, ledger, parse_day, say, views
 from ledger.cli.integrity import add_integrity_commands
 from ledger.cli.reports import ChangesFormat, add_report_commands
+from ledger.cli.serve import add_serve_command
 from ledger.cli.typed import add_typed_commands
 from ledger.cli.upkeep import add_upkeep_commands
 from ledger.render import Format, emit
@@ -326,3 +327,4 @@ add_typed_commands(app)
 add_integrity_commands(app)
 add_report_commands(app)
 add_upkeep_commands(app)
+add_serve_command(app)
