@@ -97,7 +97,7 @@ def templates() -> Any:
 
 def link(path: str, **params: Any) -> str:
     """A URL of this site with its query, leaving out empty parameters."""
-    kept = {k: v for k, v in params.items() if v not in (None, "", False)}
+    kept = {k: v for k, v in params.items() if v is not None and v is not False and v != ""}
     return f"{path}?{urlencode(kept)}" if kept else path
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain import LedgerError
 from ledger import projections
-from ledger.address import database, is_postgres
+from ledger.address import database
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -157,18 +157,11 @@ class Reader:
         return days
 
     def _read_change_days(self, head: int) -> list[date]:
-        if not is_postgres(self.db):
-            from ledger.spans import TABLE, up_to_date
+        from ledger.read_model import span_recorder
 
-            direct = up_to_date(self.db, None)
-            if direct is not None:
-                try:
-                    found = direct.connection.execute(f"SELECT DISTINCT valid_from FROM {TABLE}").fetchall()
-                finally:
-                    direct.close()
-                return sorted(date.fromordinal(day) for (day,) in found if 0 < day < date.max.toordinal())
-        world = self.ledger.world(head)
-        return sorted({r.fact.date for timeline in world.timelines.values() for r in timeline})
+        self.ledger.read_model(head)  # brought up to date
+        found = span_recorder(self.ledger.store).change_days()
+        return sorted(date.fromordinal(day) for day in found if 0 < day < date.max.toordinal())
 
     def steps(self, day: date) -> tuple[date | None, date | None]:
         """The change days just before and just after `day`."""
