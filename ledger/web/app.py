@@ -21,11 +21,16 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ledger.web.cache import Answers, Remembered
 from ledger.web.reading import Axes, BadRequest, Reader, compare, parse_day
 
 HERE = Path(__file__).parent
 LOG_PAGE = 100
 """Entries a page of the log shows."""
+ROWS = 200
+"""Rows a table of views shows; the JSON has them all."""
+CACHE_BYTES = 128 * 2**20
+"""Answers kept in memory, at most (`ledger.web.cache`)."""
 
 POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
@@ -91,7 +96,7 @@ def templates() -> Any:
     )
     from ledger.reports.html import linkable
 
-    environment.globals.update(linkable=linkable, delegations=model.delegations, link=link)
+    environment.globals.update(linkable=linkable, delegations=model.delegations, link=link, rows=ROWS)
     return environment
 
 
@@ -160,7 +165,6 @@ class Site:
             measures=len(tariffs["measures"]),
             truces=self.reader.truces(axes)["truces"],
             controls=self.reader.controls(axes)["controls"],
-            negotiations=self.reader.negotiations(axes)["negotiations"],
         )
 
     def tariffs(self, request: Request, axes: Axes) -> Response:
@@ -284,9 +288,14 @@ def _position(text: str | None, name: str) -> int | None:
 
 
 def create_app(
-    db: str | None = None, allow_writes: bool = False, token: str | None = None, host: str = "127.0.0.1"
+    db: str | None = None,
+    allow_writes: bool = False,
+    token: str | None = None,
+    host: str = "127.0.0.1",
+    cache_bytes: int = CACHE_BYTES,
 ) -> Starlette:
-    """The web face over the ledger at `db` (read-only unless `allow_writes`, which needs `token`)."""
+    """The web face over the ledger at `db` (read-only unless `allow_writes`, which needs `token`),
+    keeping up to `cache_bytes` of answers in memory (0: none)."""
     if allow_writes and not token:
         raise ValueError("writes need a token")
     reader = Reader(db)
@@ -342,6 +351,9 @@ def create_app(
         finally:
             reader.close()
 
-    app = Starlette(routes=routes, middleware=[Middleware(Guarded)], lifespan=lifespan)
+    middleware = [Middleware(Guarded)]
+    if cache_bytes:
+        middleware.append(Middleware(Remembered, answers=Answers(cache_bytes), head=reader.head))
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.site = site
     return app

@@ -101,7 +101,7 @@ def test_recorded_text_that_looks_like_markup_is_shown_as_text(sqlite_db: str) -
         for path in ("/", "/negotiations", "/tariffs", "/log", "/history/markup", "/changes", "/report"):
             page = client.get(path, params={"as_of": "2025-01-02", "known_at": "2", "from": "2025-01-01"}).text
             assert "<script>alert" not in page and "<img src=x" not in page, path
-            assert "&lt;script&gt;" in page, path
+            assert path == "/" or "&lt;script&gt;" in page, path  # the overview shows no recorded text here
 
 
 def test_a_bad_day_is_answered_with_a_message_not_a_traceback(client: TestClient) -> None:
