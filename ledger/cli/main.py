@@ -147,11 +147,22 @@ def export(db: Db = None) -> None:
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of an event line."""
+def schema(
+    event_type: Annotated[
+        str | None, typer.Argument(metavar="[TYPE]", help="One event type, e.g. TruceExtended (default: all).")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of an event line (of one event type, if given)."""
     from ledger.schema import event_schema
 
-    sys.stdout.write(json.dumps(event_schema(), indent=2) + "\n")
+    try:
+        answer = event_schema(event_type)
+    except KeyError:
+        from domain import EVENT_TYPES
+
+        known = ", ".join(sorted(set(EVENT_TYPES) - {"Retracted"}))
+        raise fail(f"TYPE: unknown event type {event_type!r} (one of: {known})") from None
+    sys.stdout.write(json.dumps(answer, indent=2) + "\n")
 
 
 # Reading -----------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from ledger.cli.helptext import field_help
 from ledger.cli.typed import GROUPS, HELP, PEOPLE, SKIPPED, _option_type, _person, _source
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def form_fields(event_type: str) -> list[dict[str, Any]]:
                 "many": many,
                 "number": kind in (int, float),
                 "required": field.is_required(),
-                "help": HELP.get(name, "") + (" One a line." if many else ""),
+                "help": field_help(name, field.annotation, HELP) + (" One a line." if many else ""),
             }
         )
     return fields

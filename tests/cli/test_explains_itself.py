@@ -49,3 +49,85 @@ def test_a_byte_order_mark_at_the_start_of_a_file_is_accepted(london: str, tmp_p
     result = run("import", path, "--db", london)
     assert result.exit_code == 0, result.stderr
     assert "recorded 1 events" in result.stderr
+
+
+def help_of(*command: str) -> str:
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "250", "TERMINAL_WIDTH": "250"})
+    assert result.exit_code == 0, result.output
+    return " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "allowed"),
+    [
+        (("control", "impose"), "--regime", "licence, ban"),
+        (("control", "ease"), "--regime", "licence, ban"),
+        (("negotiation", "state-position"), "--stance", "expectation, demand, offer, assessment, accusation, denial"),
+        (("negotiation", "leaders-spoke"), "--mode", "call, meeting, letter"),
+        (("trade", "report"), "--flow", "exports, imports"),
+        (("trade", "report"), "--trend", "up, down, flat"),
+    ],
+)
+def test_help_lists_the_choices_of_every_fixed_choice_option(
+    command: tuple[str, ...], option: str, allowed: str
+) -> None:
+    text = help_of(*command)
+    assert f"{option} <str> One of: {allowed}." in text
+
+
+def test_help_gives_the_format_of_a_period_and_the_exactly_one_of_rules() -> None:
+    assert "The month reported, YYYY-MM" in help_of("trade", "report")
+    for command in (("truce", "agree"), ("truce", "extend")):
+        assert "Give exactly one of --expires and --days." in help_of(*command)
+    for command in (("tariff", "suspend"), ("control", "suspend")):
+        assert "Give exactly one of --until and --truce." in help_of(*command)
+
+
+def test_every_typed_option_says_more_than_its_own_name() -> None:
+    from domain import EVENT_TYPES
+    from ledger.cli.helptext import field_help
+    from ledger.cli.typed import GROUPS, HELP, SKIPPED
+
+    for commands in GROUPS.values():
+        for event_type in commands.values():
+            for name, field in EVENT_TYPES[event_type].model_fields.items():
+                if name in SKIPPED:
+                    continue
+                text = field_help(name, field.annotation, HELP)
+                assert text.rstrip(".").lower() not in (name.replace("_", " "), f"the event's {name.replace('_', ' ')}")
+                assert len(text.split()) >= 3, (event_type, name, text)
+
+
+def test_schema_of_one_event_type_shows_that_type_alone() -> None:
+    result = run("schema", "TruceExtended")
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["oneOf"] == [{"$ref": "#/$defs/TruceExtended"}]
+    assert "TruceAgreed" not in schema["$defs"]
+    unknown = run("schema", "TruceUpdated")
+    assert unknown.exit_code == 2 and "unknown event type 'TruceUpdated'" in unknown.stderr
+
+
+def test_a_trend_that_contradicts_the_reported_change_is_refused(london: str) -> None:
+    base = [
+        "trade",
+        "report",
+        "cn-customs-exports-us",
+        "--date",
+        "2025-07-14",
+        "--reporter",
+        "CN",
+        "--partner",
+        "US",
+        "--flow",
+        "exports",
+        "--period",
+        "2025-06",
+        "--db",
+        london,
+    ]
+    refused = run(*base, "--change-pct", "-9.9", "--trend", "up")
+    assert refused.exit_code == 2
+    assert "trend: up contradicts change_pct -9.9 (a fall on a year earlier)" in refused.stderr
+    assert run(*base, "--change-pct", "3", "--trend", "down").exit_code == 2
+    assert run(*base, "--change-pct", "-9.9", "--trend", "down").exit_code == 0
