@@ -79,13 +79,36 @@ def controls(
     for row in source.views("ExportControl", as_of):
         if imposer and row["imposer"] != imposer.upper():
             continue
-        if item and item.casefold() not in {i.casefold() for i in row["items"]}:
+        if item and not _mentions(row, item):
             continue
         if destination and row["destinations"] and destination.upper() not in row["destinations"]:
             continue
         if row["status"] in ACTIVE or include_lifted:
             rows.append(row)
     return {**_header(source, as_of), "controls": rows}
+
+
+def _mentions(row: dict[str, Any], text: str) -> bool:
+    """Whether a control names `text` in one of its items or its basis, as a word or part of one
+    (`nexperia` finds "chips of Nexperia"), whatever the case."""
+    wanted = text.casefold().strip()
+    return any(wanted in said.casefold() for said in (*row["items"], row.get("basis") or ""))
+
+
+class Keyed:
+    """The views of one aggregate only (`--key`): every answer is then computed over it alone."""
+
+    def __init__(self, source: Views, key: str):
+        self.source = source
+        self.key = key
+        self.known_at = source.known_at
+
+    def views(self, kind: str, as_of: date) -> list[dict[str, Any]]:
+        return [row for row in self.source.views(kind, as_of) if row["key"] == self.key]
+
+
+def keyed(source: Views, key: str | None) -> Views:
+    return source if key is None else Keyed(source, key)
 
 
 @paused
@@ -96,6 +119,49 @@ def truces(source: Views, as_of: date) -> dict[str, Any]:
 @paused
 def negotiations(source: Views, as_of: date) -> dict[str, Any]:
     return {**_header(source, as_of), "negotiations": source.views("Negotiation", as_of)}
+
+
+def keys(world: World, kind: str | None = None, match: str | None = None) -> dict[str, Any]:
+    """Every aggregate known at the world's position: its kind, key, what it is in a few words, and the
+    span of days and number of its events; `match` narrows them to those whose key or words name it."""
+    wanted = _folded(match)
+    rows = []
+    for (k, key), timeline in sorted(world.timelines.items()):
+        if (kind and k != kind) or not timeline:
+            continue
+        label = _label(k, timeline[0].fact)
+        if wanted and wanted not in key.casefold() and wanted not in label.casefold():
+            continue
+        days = [r.fact.date for r in timeline]
+        rows.append(
+            {
+                "kind": k,
+                "key": key,
+                "about": label,
+                "first": min(days).isoformat(),
+                "last": max(days).isoformat(),
+                "events": len(timeline),
+            }
+        )
+    return {"known_at": world.known_at, "keys": rows}
+
+
+def _label(kind: str, fact: Any) -> str:
+    """An aggregate's creation event in a few words."""
+    if kind == "Negotiation":
+        return f"{fact.title} ({', '.join(fact.parties)})"
+    if kind == "Truce":
+        return f"truce between {', '.join(fact.parties)}"
+    if kind == "ExportControl":
+        return f"{fact.imposer} {fact.regime} on {', '.join(fact.items)}" + (f"; {fact.basis}" if fact.basis else "")
+    if kind == "TariffMeasure":
+        goods = ", ".join(fact.products) if fact.products else "all goods"
+        return f"{fact.imposer} on {fact.target}, imposed at {fact.rate_pct:g}% on {goods}" + (
+            f"; {fact.basis}" if fact.basis else ""
+        )
+    if kind == "TradeFlow":
+        return f"{fact.reporter} {fact.flow} {'to' if fact.flow == 'exports' else 'from'} {fact.partner}"
+    return ""
 
 
 def trade_flows(source: Views, as_of: date) -> dict[str, Any]:

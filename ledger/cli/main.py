@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -167,6 +168,11 @@ def schema(
 
 # Reading -----------------------------------------------------------------------------------------
 
+OneKey = Annotated[
+    str | None,
+    typer.Option("--key", help="Only this aggregate (its key; `dipledger keys` lists them).", show_default=False),
+]
+
 MEASURE_COLUMNS = (
     "key",
     "imposer",
@@ -206,6 +212,7 @@ def tariffs(
     target: Annotated[str | None, typer.Option(help="Only measures on this target (country code).")] = None,
     product: Annotated[str | None, typer.Option(help="Totals for this product instead of all goods.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include lifted measures.")] = False,
+    key: OneKey = None,
     as_of: AsOf = None,
     known_at: KnownAt = None,
     fmt: Fmt = Format.table,
@@ -216,16 +223,20 @@ def tariffs(
 
     day = parse_day(as_of)
     with views(db, known_at) as source:
-        answer = projections.tariffs(source, day, imposer, target, product, all_)
+        answer = projections.tariffs(projections.keyed(source, key), day, imposer, target, product, all_)
     emit(answer, fmt, [("measures", MEASURE_COLUMNS), ("totals", TOTAL_COLUMNS)])
 
 
 @app.command()
 def controls(
     imposer: Annotated[str | None, typer.Option(help="Only controls of this imposer (country code).")] = None,
-    item: Annotated[str | None, typer.Option(help="Only controls naming this item.")] = None,
+    item: Annotated[
+        str | None,
+        typer.Option(help="Only controls that name this text in an item or their basis, in any case (e.g. nexperia)."),
+    ] = None,
     destination: Annotated[str | None, typer.Option(help="Only controls applying to this destination.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include lifted controls.")] = False,
+    key: OneKey = None,
     as_of: AsOf = None,
     known_at: KnownAt = None,
     fmt: Fmt = Format.table,
@@ -236,23 +247,26 @@ def controls(
 
     day = parse_day(as_of)
     with views(db, known_at) as source:
-        answer = projections.controls(source, day, imposer, item, destination, all_)
+        answer = projections.controls(projections.keyed(source, key), day, imposer, item, destination, all_)
     emit(answer, fmt, [("controls", CONTROL_COLUMNS)])
 
 
 def _simple_query(name: str, columns: tuple[str, ...], doc: str, kept: bool = True) -> None:
     """A query with no filters; `kept`: answered from the persistent read model (else folded in memory)."""
 
-    def command(as_of: AsOf = None, known_at: KnownAt = None, fmt: Fmt = Format.table, db: Db = None) -> None:
+    def command(
+        key: OneKey = None, as_of: AsOf = None, known_at: KnownAt = None, fmt: Fmt = Format.table, db: Db = None
+    ) -> None:
         from ledger import projections
 
         day = parse_day(as_of)
         if kept:
             with views(db, known_at) as source:
-                answer = getattr(projections, name)(source, day)
+                answer = getattr(projections, name)(projections.keyed(source, key), day)
         else:
             with ledger(db) as opened:
-                answer = getattr(projections, name)(opened.world(opened.resolve_known_at(known_at)), day)
+                world = opened.world(opened.resolve_known_at(known_at))
+                answer = getattr(projections, name)(projections.keyed(world, key), day)
         emit(answer, fmt, [(name, columns)])
 
     command.__doc__ = doc
@@ -262,6 +276,35 @@ def _simple_query(name: str, columns: tuple[str, ...], doc: str, kept: bool = Tr
 _simple_query("truces", TRUCE_COLUMNS, "Truces on a day: status, expiry, days remaining and allegations.")
 _simple_query("negotiations", NEGOTIATION_COLUMNS, "Negotiations on a day: rounds, contacts, statements, agreements.")
 _simple_query("trade_flows", FLOW_COLUMNS, "Reported trade statistics known on a day.", kept=False)
+
+
+class Kind(StrEnum):
+    Negotiation = "Negotiation"
+    Truce = "Truce"
+    ExportControl = "ExportControl"
+    TariffMeasure = "TariffMeasure"
+    TradeFlow = "TradeFlow"
+
+
+@app.command()
+def keys(
+    kind: Annotated[
+        Kind | None, typer.Option("--kind", help="Only aggregates of this kind.", case_sensitive=False)
+    ] = None,
+    match: Annotated[
+        str | None, typer.Option("--match", help="Only those whose key or description contains this text, in any case.")
+    ] = None,
+    known_at: KnownAt = None,
+    fmt: Fmt = Format.table,
+    db: Db = None,
+) -> None:
+    """The aggregates in the ledger: kind, key, what each is, its first and last day, its events."""
+    from ledger import projections
+
+    with ledger(db) as opened:
+        world = opened.world(opened.resolve_known_at(known_at))
+    answer = projections.keys(world, kind.value if kind else None, match)
+    emit(answer, fmt, [("keys", ("kind", "key", "about", "first", "last", "events"))])
 
 
 @app.command()

@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from domain import KINDS
 from ledger.web.cache import Answers, Remembered
 from ledger.web.reading import Axes, BadRequest, Reader, compare, parse_day
 
@@ -246,18 +247,27 @@ class Site:
         axes = Axes(day, known_at)
         flag = params.get("all") in ("1", "true")
         answer: dict[str, Any]
+        key = params.get("key")
         if name == "tariffs":
-            answer = self.reader.tariffs(axes, params.get("imposer"), params.get("target"), params.get("product"), flag)
+            answer = self.reader.tariffs(
+                axes, params.get("imposer"), params.get("target"), params.get("product"), flag, key
+            )
         elif name == "controls":
             answer = self.reader.controls(
-                axes, params.get("imposer"), params.get("item"), params.get("destination"), flag
+                axes, params.get("imposer"), params.get("item"), params.get("destination"), flag, key
             )
         elif name == "truces":
-            answer = self.reader.truces(axes)
+            answer = self.reader.truces(axes, key)
         elif name == "negotiations":
-            answer = self.reader.negotiations(axes)
+            answer = self.reader.negotiations(axes, key)
         elif name == "trade-flows":
-            answer = self.reader.trade_flows(axes)
+            answer = self.reader.trade_flows(axes, key)
+        elif name == "keys":
+            kind = params.get("kind")
+            kinds = {k.casefold(): k for k in KINDS}
+            if kind is not None and kind.casefold() not in kinds:
+                raise BadRequest(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
+            answer = self.reader.keys(known_at, kinds[kind.casefold()] if kind else None, params.get("match"))
         elif name == "replay":
             answer = self.reader.replay(axes, params.get("key"))
         elif name == "log":

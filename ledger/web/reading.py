@@ -97,9 +97,12 @@ class Reader:
         target: str | None = None,
         product: str | None = None,
         include_lifted: bool = False,
+        key: str | None = None,
     ) -> dict[str, Any]:
         with self.views(axes.known_at) as source:
-            return projections.tariffs(source, axes.as_of, imposer, target, product, include_lifted)
+            return projections.tariffs(
+                projections.keyed(source, key), axes.as_of, imposer, target, product, include_lifted
+            )
 
     def controls(
         self,
@@ -108,20 +111,26 @@ class Reader:
         item: str | None = None,
         destination: str | None = None,
         include_lifted: bool = False,
+        key: str | None = None,
     ) -> dict[str, Any]:
         with self.views(axes.known_at) as source:
-            return projections.controls(source, axes.as_of, imposer, item, destination, include_lifted)
+            return projections.controls(
+                projections.keyed(source, key), axes.as_of, imposer, item, destination, include_lifted
+            )
 
-    def truces(self, axes: Axes) -> dict[str, Any]:
+    def truces(self, axes: Axes, key: str | None = None) -> dict[str, Any]:
         with self.views(axes.known_at) as source:
-            return projections.truces(source, axes.as_of)
+            return projections.truces(projections.keyed(source, key), axes.as_of)
 
-    def negotiations(self, axes: Axes) -> dict[str, Any]:
+    def negotiations(self, axes: Axes, key: str | None = None) -> dict[str, Any]:
         with self.views(axes.known_at) as source:
-            return projections.negotiations(source, axes.as_of)
+            return projections.negotiations(projections.keyed(source, key), axes.as_of)
 
-    def trade_flows(self, axes: Axes) -> dict[str, Any]:
-        return projections.trade_flows(self.ledger.world(axes.known_at), axes.as_of)
+    def trade_flows(self, axes: Axes, key: str | None = None) -> dict[str, Any]:
+        return projections.trade_flows(projections.keyed(self.ledger.world(axes.known_at), key), axes.as_of)
+
+    def keys(self, known_at: int, kind: str | None = None, match: str | None = None) -> dict[str, Any]:
+        return projections.keys(self.ledger.world(known_at), kind, match)
 
     def replay(self, axes: Axes, key: str | None = None) -> dict[str, Any]:
         return projections.replay(self.ledger.world(axes.known_at), axes.as_of, key)

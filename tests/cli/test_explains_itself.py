@@ -131,3 +131,57 @@ def test_a_trend_that_contradicts_the_reported_change_is_refused(london: str) ->
     assert "trend: up contradicts change_pct -9.9 (a fall on a year earlier)" in refused.stderr
     assert run(*base, "--change-pct", "3", "--trend", "down").exit_code == 2
     assert run(*base, "--change-pct", "-9.9", "--trend", "down").exit_code == 0
+
+
+def as_json(*args: Any) -> Any:
+    result = run(*args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_keys_lists_the_aggregates_by_kind_and_by_a_word(london: str) -> None:
+    every = as_json("keys", "--db", london)["keys"]
+    assert len(every) == 12
+    assert {
+        "kind": "Truce",
+        "key": "geneva-2025",
+        "about": "truce between US, CN",
+        "first": "2025-05-12",
+        "last": "2025-08-11",
+        "events": 4,
+    } in every
+    tariffs = as_json("keys", "--kind", "tariffmeasure", "--match", "ieepa", "--db", london)["keys"]
+    assert [row["key"] for row in tariffs] == ["us-ieepa-fentanyl-cn", "us-ieepa-reciprocal-cn"]
+    assert "truce|exportcontrol|tariffmeasure|tradeflow" in help_of("keys").lower()
+
+
+def test_every_view_takes_a_key(london: str) -> None:
+    one = as_json("tariffs", "--as-of", "2025-06-10", "--key", "us-ieepa-reciprocal-cn", "--db", london)
+    assert [m["key"] for m in one["measures"]] == ["us-ieepa-reciprocal-cn"]
+    assert one["totals"] == [{"imposer": "US", "target": "CN", "product": None, "rate_pct": 10.0}]
+    for view, key, rows in (
+        ("controls", "cn-rare-earths-2025-04", "controls"),
+        ("truces", "geneva-2025", "truces"),
+        ("negotiations", "us-cn-trade-2025", "negotiations"),
+        ("trade-flows", "cn-customs-exports-us", "trade_flows"),
+    ):
+        answer = as_json(view, "--as-of", "2025-06-10", "--key", key, "--db", london)
+        assert [row["key"] for row in answer[rows]] == [key]
+
+
+def test_a_control_is_found_by_a_word_of_its_items_or_its_basis(london: str) -> None:
+    event = {
+        "type": "ExportControlImposed",
+        "key": "nl-nexperia-2025-10",
+        "date": "2025-10-04",
+        "imposer": "CN",
+        "items": ["chips made by Nexperia China"],
+        "regime": "ban",
+        "basis": "MOFCOM Announcement No. 62",
+    }
+    assert run("append", "--json", json.dumps(event), "--db", london).exit_code == 0
+    for text in ("nexperia", "NEXPERIA CHINA", "announcement no. 62"):
+        found = as_json("controls", "--as-of", "2025-10-10", "--item", text, "--db", london)["controls"]
+        assert [row["key"] for row in found] == ["nl-nexperia-2025-10"], text
+    rare = as_json("controls", "--as-of", "2025-10-10", "--item", "terbium", "--db", london)["controls"]
+    assert [row["key"] for row in rare] == ["cn-rare-earths-2025-04"]
