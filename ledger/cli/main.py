@@ -202,8 +202,9 @@ CONTROL_COLUMNS = (
 TRUCE_COLUMNS = ("key", "parties", "status", "effective", "expires", "days_remaining", "allegations")
 NEGOTIATION_COLUMNS = ("key", "parties", "title", "status", "rounds", "contacts", "statements", "agreements")
 FLOW_COLUMNS = ("key", "reporter", "partner", "flow", "reports")
-EVENT_COLUMNS = ("position", "recorded_at", "type", "key", "date")
-LOG_COLUMNS = ("position", "recorded_at", "recorded_by", "type", "key", "date", "retracted_by")
+EVENT_COLUMNS = ("position", "recorded_at", "type", "key", "date", "what")
+LOG_COLUMNS = ("position", "recorded_at", "recorded_by", "type", "key", "date", "what", "retracted_by")
+STATE_COLUMNS = ("kind", "key", "status", "state")
 
 
 @app.command()
@@ -251,6 +252,13 @@ def controls(
     emit(answer, fmt, [("controls", CONTROL_COLUMNS)])
 
 
+def _readable(answer: dict[str, Any], fmt: Format, name: str, row: Any) -> dict[str, Any]:
+    """For a table or CSV, the rows of `name` made readable by `row` (`ledger.cli.cells`); JSON as is."""
+    if fmt is Format.json:
+        return answer
+    return {**answer, name: [row(r) for r in answer[name]]}
+
+
 def _simple_query(name: str, columns: tuple[str, ...], doc: str, kept: bool = True) -> None:
     """A query with no filters; `kept`: answered from the persistent read model (else folded in memory)."""
 
@@ -267,7 +275,10 @@ def _simple_query(name: str, columns: tuple[str, ...], doc: str, kept: bool = Tr
             with ledger(db) as opened:
                 world = opened.world(opened.resolve_known_at(known_at))
                 answer = getattr(projections, name)(projections.keyed(world, key), day)
-        emit(answer, fmt, [(name, columns)])
+        from ledger.cli import cells
+
+        readable = {"negotiations": cells.negotiation_row, "truces": cells.truce_row, "trade_flows": cells.flow_row}
+        emit(_readable(answer, fmt, name, readable[name]), fmt, [(name, columns)])
 
     command.__doc__ = doc
     app.command(name.replace("_", "-"))(command)
@@ -321,7 +332,11 @@ def replay(
     day = parse_day(as_of)
     with ledger(db) as opened:
         answer = projections.replay(opened.world(opened.resolve_known_at(known_at)), day, key)
-    emit(answer, fmt, [("events", EVENT_COLUMNS)])
+    if fmt is not Format.json:
+        from ledger.cli.cells import state_rows, with_words
+
+        answer = {**answer, "events": with_words(answer["events"]), "state": state_rows(answer["state"])}
+    emit(answer, fmt, [("events", EVENT_COLUMNS), ("state", STATE_COLUMNS)])
 
 
 @app.command()
@@ -330,7 +345,7 @@ def log(known_at: KnownAt = None, fmt: Fmt = Format.table, db: Db = None) -> Non
     with ledger(db) as opened:
         position = opened.resolve_known_at(known_at)
         answer = {"known_at": position, "events": opened.log(position)}
-    emit(answer, fmt, [("events", LOG_COLUMNS)])
+    emit(_readable(answer, fmt, "events", _with_words), fmt, [("events", LOG_COLUMNS)])
 
 
 @app.command()
@@ -343,10 +358,16 @@ def history(
     """One aggregate's events in record order, retractions included."""
     with ledger(db) as opened:
         position = opened.resolve_known_at(known_at)
-        answer = {"known_at": position, "key": key, "events": opened.log(position, key)}
+        answer = {"known_at": position, "key": key, "events": opened.history(position, key)}
         if not answer["events"]:
             raise fail(f"no events with key {key!r}")
-    emit(answer, fmt, [("events", LOG_COLUMNS)])
+    emit(_readable(answer, fmt, "events", _with_words), fmt, [("events", LOG_COLUMNS)])
+
+
+def _with_words(entry: dict[str, Any]) -> dict[str, Any]:
+    from ledger.cli.cells import event_words
+
+    return {**entry, "what": event_words(entry)}
 
 
 @app.command()

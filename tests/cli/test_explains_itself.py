@@ -185,3 +185,39 @@ def test_a_control_is_found_by_a_word_of_its_items_or_its_basis(london: str) -> 
         assert [row["key"] for row in found] == ["nl-nexperia-2025-10"], text
     rare = as_json("controls", "--as-of", "2025-10-10", "--item", "terbium", "--db", london)["controls"]
     assert [row["key"] for row in rare] == ["cn-rare-earths-2025-04"]
+
+
+def table(*args: Any) -> str:
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    return str(result.stdout)
+
+
+def test_log_and_history_tables_show_what_each_event_says_and_why_one_was_retracted(london: str) -> None:
+    assert run("retract", "34", "--reason", "Misdated: announced a day later", "--db", london).exit_code == 0
+    for args in (("history", "geneva-2025"), ("log",)):
+        text = table(*args, "--db", london)
+        assert "what" in text.splitlines()[1]
+        assert "expires: 2025-11-10" in text
+        assert "retracts position 34: Misdated: announced a day later" in text
+        assert "by: US; against: CN; claim: China violated the Geneva agreement" in text
+
+
+def test_negotiation_and_trade_flow_tables_read_as_words_not_json(london: str) -> None:
+    talks = table("negotiations", "--as-of", "2025-06-10", "--db", london)
+    assert "london-2025-06 in London (Lancaster House), 2025-06-09–2025-06-10" in talks
+    assert "Kevin Hassett (US, expectation)" in talks
+    assert "{" not in talks
+    flows = table("trade-flows", "--as-of", "2025-06-10", "--db", london)
+    assert "2025-05: USD 28.8 bn -34.5% down" in flows and "{" not in flows
+    assert "{" not in table("truces", "--as-of", "2025-06-10", "--db", london)
+
+
+def test_a_replay_table_shows_the_state_the_events_build(london: str) -> None:
+    text = table(
+        "replay", "--as-of", "2025-06-10", "--key", "us-ieepa-reciprocal-cn", "--format", "table", "--db", london
+    )
+    state = text.split("state (as of 2025-06-10")[1]
+    assert "TariffMeasure  us-ieepa-reciprocal-cn  suspended" in state
+    assert "rate pct: 10" in state and "suspended until: 2025-08-12" in state
+    assert "rate: 34%" in text.split("state (")[0]  # the events say what they changed
