@@ -75,12 +75,14 @@ def _headline(report: Report) -> list[str]:
         f"- **As of:** {report.as_of.isoformat()} (end of day)",
         f"- **As known at:** {known}",
         f"- **Head of the ledger:** position {report.head}",
-        f"- **Head digest:** `{report.digest}`" if report.digest else "- **Head digest:** not available",
+        f"- **{report.digest_label}:** `{report.digest}`"
+        if report.digest
+        else f"- **{report.digest_label}:** not available",
     ]
     for pair in report.pairs:
         if pair.total_pct is not None:
             lines.append(f"- **Tariff total {pair.imposer} → {pair.target}:** {pct(pair.total_pct)} on all goods")
-    for truce in report.truces:
+    for truce in report.headline_truces:
         lines.append(
             f"- **Truce {truce['key']}:** {status(truce['status'])}, expires {truce['expires']}, "
             f"{truce['days_remaining']} days remaining"

@@ -66,11 +66,22 @@ class Report:
     charts: dict[str, str] = field(default_factory=dict)
     """Inline SVG by chart name (`tariffs`, `controls`), filled in for the HTML report."""
 
+    @property
+    def digest_label(self) -> str:
+        return "Head digest" if self.known_at == self.head else f"Digest at position {self.known_at}"
+
+    @property
+    def headline_truces(self) -> list[dict[str, Any]]:
+        """The truces the headline names: those agreed or in force, and those that ended within the
+        report's window (older ones are history, kept in the truces section)."""
+        start = self.window_start.isoformat()
+        return [truce for truce in self.truces if (ended := _ended(truce)) is None or ended >= start]
+
 
 def gather(ledger: Ledger, as_of: date, known_at: int, with_charts: bool = False) -> Report:
     """The report of `as_of` as the ledger knew it at position `known_at` (with inline SVG charts)."""
     world = ledger.world(known_at)
-    report = compose(world, as_of, ledger.head(), head_digest(ledger))
+    report = compose(world, as_of, ledger.head(), head_digest(ledger, known_at))
     if with_charts:
         report.charts = draw_charts(world, as_of)
     return report
@@ -85,13 +96,20 @@ def draw_charts(world: World, as_of: date) -> dict[str, str]:
     return {name: charts.inline_svg(figure, name) for name, figure in drawn.items()}
 
 
-def head_digest(ledger: Ledger) -> str | None:
-    """`HASH@POSITION` of the head, where the ledger's integrity chain is available."""
+def head_digest(ledger: Ledger, at: int | None = None) -> str | None:
+    """`HASH@POSITION` of the head (of position `at`, if given), where the integrity chain is available."""
     try:
         from ledger.integrity import head_digest as digest  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return None
-    return str(digest(ledger))
+    return str(digest(ledger, at))
+
+
+def _ended(truce: dict[str, Any]) -> str | None:
+    """The day a truce stopped applying (ISO), or None while it is agreed or in force."""
+    if truce["status"] in ("agreed", "in_force"):
+        return None
+    return str(truce.get("terminated") or truce["expires"])
 
 
 def compose(world: World, as_of: date, head: int, digest: str | None = None) -> Report:

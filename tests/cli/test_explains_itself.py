@@ -221,3 +221,20 @@ def test_a_replay_table_shows_the_state_the_events_build(london: str) -> None:
     assert "TariffMeasure  us-ieepa-reciprocal-cn  suspended" in state
     assert "rate pct: 10" in state and "suspended until: 2025-08-12" in state
     assert "rate: 34%" in text.split("state (")[0]  # the events say what they changed
+
+
+def test_a_report_known_at_a_position_shows_the_digest_published_then(london: str) -> None:
+    digest_then = table("digest", "--db", london)  # the head is 36 now
+    assert run("retract", "36", "--reason", "Double-counted", "--db", london).exit_code == 0
+    earlier = table("report", "--as-of", "2025-08-12", "--known-at", "36", "--db", london)
+    assert f"- **Digest at position 36:** `{digest_then.strip()}`" in earlier
+    now = table("report", "--as-of", "2025-08-12", "--db", london)
+    assert "- **Head digest:** `" in now and digest_then.strip() not in now
+
+
+def test_truces_that_ended_before_the_reports_window_leave_its_headline(london: str) -> None:
+    headline = table("report", "--as-of", "2025-11-20", "--db", london).split("## ")[0]
+    assert "**Truce geneva-2025:** expired, expires 2025-11-10" in headline  # within the last 30 days
+    later = table("report", "--as-of", "2025-12-20", "--db", london)
+    assert "**Truce geneva-2025:**" not in later.split("## ")[0]
+    assert "geneva-2025" in later  # still in the truces section
