@@ -275,6 +275,8 @@ def open_lines(paths: list[str], progress: Reading | None = None) -> Iterator[Li
         lines = opened.enter_context(closing(Lines()))
         total = _size(stream for _, stream in sources)
         report = None if progress is None else lambda count, size: progress(count, size, total)
+        if report is not None:
+            report(0, 0)  # the bar has its length from the start, rather than pulsing until a first count
         for name, stream in sources:
             lines.read(name, stream, report)
         if lines.unnamed:

@@ -238,3 +238,25 @@ def test_truces_that_ended_before_the_reports_window_leave_its_headline(london: 
     later = table("report", "--as-of", "2025-12-20", "--db", london)
     assert "**Truce geneva-2025:**" not in later.split("## ")[0]
     assert "geneva-2025" in later  # still in the truces section
+
+
+def test_a_long_import_on_a_terminal_shows_a_bar_with_counts_from_the_start(tmp_path: Path) -> None:
+    from rich.progress import BarColumn
+
+    from ledger.cli.progress import ImportProgress
+    from ledger.jsonl import open_lines
+
+    heard: list[tuple[int, int, int | None]] = []
+    with open_lines([str(EXAMPLE)], lambda *said: heard.append(said)) as lines:
+        assert len(lines) == 36
+    size = EXAMPLE.stat().st_size
+    assert heard[0] == (0, 0, size)  # a length before the first line is read: a bar, not a spinner
+
+    bars = ImportProgress()
+    assert any(isinstance(column, BarColumn) for column in bars.columns)
+    bars.checking(0, 0, size)
+    assert bars.tasks[0].total == size
+    advance = bars.recording(36)
+    advance(10)
+    recording = bars.tasks[1]
+    assert (recording.total, recording.completed, recording.fields["count"]) == (36, 10, "10/36 events")
