@@ -260,3 +260,49 @@ def test_a_long_import_on_a_terminal_shows_a_bar_with_counts_from_the_start(tmp_
     advance(10)
     recording = bars.tasks[1]
     assert (recording.total, recording.completed, recording.fields["count"]) == (36, 10, "10/36 events")
+
+
+def test_a_chart_keeps_every_series_visible_where_lines_overlap_and_its_legend_off_the_title() -> None:
+    from datetime import date
+
+    from ledger.reports import charts
+
+    days, rates = [date(2025, 1, 1), date(2025, 3, 1), date(2025, 6, 30)], [10.0, 20.0, 20.0]
+    same = [charts.TariffSeries("US", "CN", days, rates), charts.TariffSeries("US", "MX", days, rates)]
+    figure = charts.draw_tariffs(same, days[0], days[-1], title="A long title that runs across most of the chart")
+    first, second = figure.axes[0].get_lines()
+    assert (first.get_linestyle(), first.get_marker()) != (second.get_linestyle(), second.get_marker())
+    assert first.get_linewidth() > second.get_linewidth()  # the one drawn first shows around the other
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    axes = figure.axes[0]
+    legend, title = axes.get_legend().get_window_extent(renderer), axes.title.get_window_extent(renderer)
+    assert not legend.overlaps(title)
+    assert not legend.overlaps(axes.get_window_extent(renderer))  # beside the plot, over no line
+
+
+def test_an_empty_chart_says_nothing_to_draw_without_a_warning(london: str, tmp_path: Path) -> None:
+    import warnings
+    from datetime import date
+
+    from ledger.reports import charts
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for figure in (
+            charts.draw_tariffs([], date(2025, 1, 1), date(2025, 2, 1)),
+            charts.draw_controls([], date(2025, 1, 1), date(2025, 2, 1)),
+        ):
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            FigureCanvasAgg(figure).draw()
+            assert charts.NOTHING in [text.get_text() for text in figure.axes[0].texts]
+    for kind, narrow in (("tariffs", ("--imposer", "JP")), ("controls", ("--imposer", "JP"))):
+        out = tmp_path / f"{kind}.svg"
+        result = run("chart", kind, "-o", out, *narrow, "--to", "2025-06-10", "--db", london)
+        assert result.exit_code == 0, result.stderr
+        assert "nothing to draw" in result.stderr and out.exists()
