@@ -181,16 +181,79 @@ def replay(world: World, as_of: date, key: str | None = None) -> dict[str, Any]:
 
 
 def changes(world: World, start: date, end: date) -> dict[str, Any]:
-    """What took effect or was agreed between `start` and `end` (inclusive), grouped by aggregate."""
+    """What took effect between `start` and `end` (inclusive), by aggregate, in date order: the events
+    dated in the window; measures announced in it (marked `"effect": "announced"`, with the day they
+    take effect, as they charge nothing yet); and what no event dates but time brings about (a truce
+    expiring, a suspension ending and the rate it brings back). Each entry says the day it took
+    effect in `on`."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for recorded in world.counting(end):
         fact = recorded.fact
-        day = fact.date
-        if start <= day <= end or (fact.creates and start <= fact.start <= end):
-            groups[recorded.kind, fact.key].append(recorded.entry())
+        if start <= fact.date <= end:
+            groups[recorded.kind, fact.key].append({**recorded.entry(), "on": fact.date.isoformat()})
+        elif fact.creates and start <= fact.start <= end:
+            entry = {**recorded.entry(), "on": fact.start.isoformat(), "effect": "announced"}
+            groups[recorded.kind, fact.key].append({**entry, "in_force_from": fact.date.isoformat()})
+    for kind, key, entry in _brought_about(world, start, end):
+        groups[kind, key].append(entry)
+    ordered = sorted(
+        ((kind, key), sorted(events, key=lambda e: (e["on"], e["position"] or 0)))
+        for (kind, key), events in groups.items()
+    )
+    ordered.sort(key=lambda group: group[1][0]["on"])
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
         "known_at": world.known_at,
-        "changes": [{"kind": kind, "key": key, "events": events} for (kind, key), events in sorted(groups.items())],
+        "changes": [{"kind": kind, "key": key, "events": events} for (kind, key), events in ordered],
     }
+
+
+def _brought_about(world: World, start: date, end: date) -> list[tuple[str, str, dict[str, Any]]]:
+    """Changes in the window that no event is dated on: a truce's expiry, and the end of a suspension
+    (by its `until`, or with its truce), with the status and rate it leaves."""
+    from datetime import timedelta
+
+    found: list[tuple[str, str, dict[str, Any]]] = []
+    truce_days = {r.fact.date for (k, _), timeline in world.timelines.items() if k == "Truce" for r in timeline}
+    for (kind, key), timeline in world.timelines.items():
+        if kind == "Truce":
+            view = _view(world, kind, key, end)
+            if (
+                view is not None
+                and view["status"] == "expired"
+                and start.isoformat() <= view["expires"] <= end.isoformat()
+            ):
+                found.append((kind, key, _derived("TruceExpired", key, view["expires"], {"expires": view["expires"]})))
+            continue
+        if kind not in ("TariffMeasure", "ExportControl"):
+            continue
+        looked = {start - timedelta(days=1)} | {
+            d for d in truce_days | {r.fact.date for r in timeline} if start <= d <= end
+        }
+        ends = set()
+        for day in looked:
+            view = _view(world, kind, key, day)
+            if view is not None and view.get("suspended_until"):
+                ends.add(date.fromisoformat(view["suspended_until"]))
+        for day in sorted(d for d in ends if start <= d <= end):
+            before, after = _view(world, kind, key, day - timedelta(days=1)), _view(world, kind, key, day)
+            if before is None or after is None or before["status"] != "suspended" or after["status"] == "suspended":
+                continue
+            if before.get("suspended_until") != day.isoformat():
+                continue
+            said = {"status": after["status"]}
+            if "rate_pct" in after:
+                said["rate_pct"] = after["rate_pct"]
+            found.append((kind, key, _derived("SuspensionEnded", key, day.isoformat(), said)))
+    return found
+
+
+def _view(world: World, kind: str, key: str, day: date) -> dict[str, Any] | None:
+    state = world.state(kind, key, day)
+    return state.view(day, world.truce_end) if state is not None else None
+
+
+def _derived(what: str, key: str, day: str, said: dict[str, Any]) -> dict[str, Any]:
+    """An entry of `changes` that no recorded event is: no position, no record time."""
+    return {"position": None, "recorded_at": None, "type": what, "key": key, "date": day, **said, "on": day}

@@ -391,11 +391,16 @@ def changes(
 
         sys.stdout.write(markdown_changes(answer))
         return
-    flat = {**answer, "events": [{"kind": g["kind"], **e} for g in answer["changes"] for e in g["events"]]}
     if fmt is ChangesFormat.json:
         emit(answer, Format.json, [])
-    else:
-        emit(flat, Format(fmt.value), [("events", ("date", "kind", "key", "type", "position"))])
+        return
+    from ledger.cli.cells import event_words
+
+    events = [{"kind": g["kind"], **e, "what": event_words(e)} for g in answer["changes"] for e in g["events"]]
+    events.sort(key=lambda e: (e["on"], e["position"] or 0))
+    emit(
+        {**answer, "events": events}, Format(fmt.value), [("events", ("on", "kind", "key", "type", "what", "position"))]
+    )
 
 
 add_typed_commands(app)

@@ -309,12 +309,12 @@ def _change_table(events: list[dict[str, Any]]) -> list[str]:
         ["date", "event", "key", "what", "note", "position", "sources"],
         [
             [
-                e["date"],
+                e.get("on", e["date"]),
                 e["type"],
                 f"`{e['key']}`",
                 "; ".join(f"{label}: {text(words)}" for label, words in e["fields"]) or "—",
                 text(e.get("note")),
-                str(e["position"]),
+                str(e["position"]) if e["position"] is not None else "—",
                 refs(e["refs"]),
             ]
             for e in events

@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 WINDOW_DAYS = 30
 """Statements, allegations and changes are those of the last 30 days up to the as-of day."""
 
-QUIET_FIELDS = {"kind", "position", "recorded_at", "type", "key", "date", "sources", "id", "recorded_by", "note"}
+QUIET_FIELDS = {
+    *("kind", "position", "recorded_at", "type", "key", "date", "sources", "id", "recorded_by", "note"),
+    *("on", "effect", "in_force_from"),
+}
 """Fields of an event entry that `describe` leaves out: they are shown elsewhere or not at all."""
 
 
@@ -159,7 +162,7 @@ def changed(answer: dict[str, Any], citations: Citations) -> list[dict[str, Any]
     """The events of a `changes` answer in date order, each with its kind, a summary and its sources' numbers."""
     events = sorted(
         ({**entry, "kind": group["kind"]} for group in answer["changes"] for entry in group["events"]),
-        key=lambda entry: (entry["date"], entry["position"]),
+        key=lambda entry: (entry.get("on", entry["date"]), entry["position"] or 0),
     )
     return [{**entry, "fields": describe(entry), "refs": citations.cite(entry.get("sources", []))} for entry in events]
 
@@ -253,6 +256,8 @@ def describe(entry: dict[str, Any]) -> list[tuple[str, str]]:
         if name in QUIET_FIELDS or value in (None, [], ""):
             continue
         label = name.removesuffix("_pct").removesuffix("_usd").replace("_", " ")
+        if entry.get("effect") == "announced" and name in ("rate_pct", "regime"):
+            label = f"{label} from {entry['in_force_from']}"  # announced: nothing is charged yet
         if name.endswith("_pct") or name == "points":
             text = pct(value) if name != "change_pct" else signed_pct(value)
         elif name == "value_usd":

@@ -306,3 +306,42 @@ def test_an_empty_chart_says_nothing_to_draw_without_a_warning(london: str, tmp_
         result = run("chart", kind, "-o", out, *narrow, "--to", "2025-06-10", "--db", london)
         assert result.exit_code == 0, result.stderr
         assert "nothing to draw" in result.stderr and out.exists()
+
+
+def changes(db: str, *args: str) -> list[dict[str, Any]]:
+    answer = as_json("changes", *args, "--db", db)
+    return [{"kind": g["kind"], **e} for g in answer["changes"] for e in g["events"]]
+
+
+def test_changes_lists_what_an_expiry_brought_back_sorted_by_date(london: str) -> None:
+    found = changes(london, "--from", "2025-08-01", "--to", "2025-11-30")
+    said = [(e["on"], e["type"], e["key"], e.get("rate_pct")) for e in found]
+    assert said == sorted(said, key=lambda s: s[0])
+    assert ("2025-08-11", "TruceExtended", "geneva-2025", None) in said
+    assert ("2025-11-10", "TruceExpired", "geneva-2025", None) in said
+    assert ("2025-11-10", "SuspensionEnded", "us-ieepa-reciprocal-cn", 34.0) in said
+    assert ("2025-11-10", "SuspensionEnded", "cn-reciprocal-us", 34.0) in said
+    before = changes(london, "--from", "2025-08-01", "--to", "2025-08-31", "--known-at", "33")
+    assert {(e["on"], e["type"], e["key"]) for e in before} == {
+        ("2025-08-12", "TruceExpired", "geneva-2025"),
+        ("2025-08-12", "SuspensionEnded", "us-ieepa-reciprocal-cn"),
+        ("2025-08-12", "SuspensionEnded", "cn-reciprocal-us"),
+    }
+    text = table("changes", "--from", "2025-08-01", "--to", "2025-11-30", "--db", london)
+    lines = [line for line in text.splitlines() if "SuspensionEnded" in line]
+    assert lines and all("status: in_force; rate: 34%" in line for line in lines)
+
+
+def test_a_measure_announced_in_the_window_shows_no_rate_as_if_charged(london: str) -> None:
+    found = changes(london, "--from", "2025-04-01", "--to", "2025-04-04")
+    announced = next(e for e in found if e["key"] == "us-ieepa-reciprocal-cn")
+    assert (announced["on"], announced["effect"], announced["in_force_from"]) == (
+        "2025-04-02",
+        "announced",
+        "2025-04-05",
+    )
+    text = table("changes", "--from", "2025-04-01", "--to", "2025-04-04", "--db", london)
+    line = next(line for line in text.splitlines() if "us-ieepa-reciprocal-cn" in line)
+    assert "rate from 2025-04-05: 10%" in line and "; rate: 10%" not in line
+    charged = changes(london, "--from", "2025-04-05", "--to", "2025-04-05")
+    assert "effect" not in next(e for e in charged if e["key"] == "us-ieepa-reciprocal-cn")
