@@ -9,6 +9,7 @@ is served from memory; the least recently used answers go first once `limit` byt
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -63,6 +64,18 @@ class Answers:
                 self.held -= len(gone.body)
 
 
+KNOWN_AT = re.compile(rb"(?:^|&)known_at=\d+(?:&|$)")
+
+
+def _fixed(scope: Scope) -> bool:
+    """Whether the answer is fixed by the URL: a page or JSON as known at a position, or a static
+    file. Without a position, JSON answers as known now, which a write may change at any moment."""
+    path: str = scope["path"]
+    if path.startswith("/static/"):
+        return True
+    return not path.startswith("/record") and bool(KNOWN_AT.search(scope["query_string"]))
+
+
 class Remembered:
     """ASGI middleware: a GET answered before, for the same URL, head and day, is sent again from
     memory without reaching the application (nor a worker thread); other answers of 200 are kept.
@@ -89,7 +102,7 @@ class Remembered:
         return head
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith("/record"):
+        if scope["type"] != "http" or scope["method"] != "GET" or not _fixed(scope):
             await self.app(scope, receive, send)
             return
         key = (scope["path"], scope["query_string"], self.current_head(), date.today())

@@ -116,3 +116,14 @@ def test_the_server_binds_to_loopback_unless_told_otherwise() -> None:
     from ledger.cli.serve import serve
 
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
+
+
+def test_an_answer_as_known_now_is_never_served_from_memory_after_a_write(london_sqlite: str) -> None:
+    with TestClient(create_app(london_sqlite)) as client:
+        before = client.get("/api/truces", params={"as_of": "2025-12-01"}).json()
+        assert before["known_at"] == 36
+        record(london_sqlite, {"type": "TruceTerminated", "key": "geneva-2025", "date": "2025-09-01", "by": "US"})
+        after = client.get("/api/truces", params={"as_of": "2025-12-01"}).json()
+        assert after["known_at"] == 37 and after["truces"][0]["status"] == "terminated"
+        fixed = client.get("/api/truces", params={"as_of": "2025-12-01", "known_at": "36"}).json()
+        assert fixed == before
