@@ -194,6 +194,11 @@ def parse_stamped(line: Any, recorded_by: str) -> tuple[Fact, dict[str, Any]]:
     return fact, normalised
 
 
+INPUT = {"input": True}
+"""The validation context of an event offered for recording: checks that only new input must pass
+(an event recorded before such a check was added still reads back) look for it."""
+
+
 def _validated(line: Any) -> Fact:
     if not isinstance(line, dict):
         raise InputError([("line", "is not a JSON object")])
@@ -206,7 +211,7 @@ def _validated(line: Any) -> Fact:
         known = ", ".join(sorted(set(EVENT_TYPES) - {"Retracted"}))
         raise InputError([("type", f"unknown event type {name!r} (one of: {known})")])
     try:  # the validator itself: model_validate's wrapper adds 7 % to a validation
-        fact: Fact = cls.__pydantic_validator__.validate_python(data)
+        fact: Fact = cls.__pydantic_validator__.validate_python(data, context=INPUT)
     except ValidationError as error:
         refused = InputError.from_validation(error).problems
         # a field name comes from the input: shown quoted and escaped unless plain, so it cannot end

@@ -105,6 +105,24 @@ def counts_from(fact: Fact) -> date:
     return fact.start if fact.creates else fact.date
 
 
+CREATIONS = {
+    "Negotiation": "NegotiationOpened",
+    "Truce": "TruceAgreed",
+    "ExportControl": "ExportControlImposed",
+    "TariffMeasure": "TariffImposed",
+    "TradeFlow": "TradeFlowReported",
+}
+
+
+def _unopened(fact: Fact) -> str:
+    """Why an event whose aggregate was never opened is refused, and how to open it."""
+    opening = CREATIONS.get(fact.kind, "its creation event")
+    return (
+        f"no {fact.kind} {fact.key!r} exists before it (is the key misspelt?): "
+        f"record its {opening} with key {fact.key!r} first, or in the same import"
+    )
+
+
 class Folding:
     """The fold one event at a time, so a caller can look at the state between events."""
 
@@ -120,7 +138,7 @@ class Folding:
             if fact.creates:
                 self.state = Aggregate.kinds[fact.kind](fact)
             elif self.strict:
-                raise RuleBroken(recorded, "its aggregate has no creation event before it")
+                raise RuleBroken(recorded, _unopened(fact))
             return
         try:
             if fact.creates and not state.series:

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, ValidationInfo, field_validator
 
 from domain.events import Fact
 from domain.timeline import Aggregate, TruceEnds
@@ -31,6 +31,17 @@ class TradeFlowReported(Fact):
     value_usd: Amount | None = None
     change_pct: Percent | None = None
     trend: Literal["up", "down", "flat"]
+
+    @field_validator("trend")
+    @classmethod
+    def _agrees_with_change(cls, trend: str, info: ValidationInfo) -> str:
+        """A trend the reported change contradicts is a slip (a fall reported as `up`): refused on input."""
+        change = info.data.get("change_pct")
+        offered = bool(info.context and info.context.get("input"))
+        if offered and change is not None and ((trend == "up" and change < 0) or (trend == "down" and change > 0)):
+            moved = "a fall" if change < 0 else "a rise"
+            raise ValueError(f"{trend} contradicts change_pct {change:g} ({moved} on a year earlier)")
+        return trend
 
 
 class TradeFlow(Aggregate):

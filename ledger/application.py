@@ -299,6 +299,31 @@ class Ledger:
         retracted_by = {r.fact.retracts: r.position for r in events if isinstance(r.fact, Retracted)}
         return [{**r.entry(), "retracted_by": retracted_by.get(r.position)} for r in events]
 
+    def history(self, known_at: int, key: str) -> list[dict[str, object]]:
+        """`log(known_at, key)` read from the aggregates with that key alone (a retraction is recorded
+        on the aggregate of what it retracts), not from the whole log."""
+        from domain import Retracted
+
+        found = self.store.aggregates([(kind, key) for kind in KINDS])
+        events = sorted((r for rs in found.values() for r in rs if r.position <= known_at), key=lambda r: r.position)
+        retracted_by = {r.fact.retracts: r.position for r in events if isinstance(r.fact, Retracted)}
+        return [{**r.entry(), "retracted_by": retracted_by.get(r.position)} for r in events]
+
+    def log_page(self, known_at: int, first: int, last: int) -> list[dict[str, object]]:
+        """The entries of `log(known_at)` at positions `first` to `last`: their retractions are looked
+        for in their own aggregates only."""
+        from domain import Retracted
+
+        page = list(self.store.notifications(first, min(last, known_at)))
+        names = sorted({(r.kind, r.fact.key) for r in page})
+        retracted_by = {
+            r.fact.retracts: r.position
+            for events in self.store.aggregates(names).values()
+            for r in events
+            if isinstance(r.fact, Retracted) and r.position <= known_at
+        }
+        return [{**r.entry(), "retracted_by": retracted_by.get(r.position)} for r in page]
+
     def live_events(self) -> list[Recorded]:
         """Every event not retracted as of now, in position order (what `export` writes)."""
         from domain.world import without_retracted

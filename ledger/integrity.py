@@ -206,9 +206,13 @@ def catch_up(store: EventStore, chain: ChainRecorder) -> Link | None:
             raise StorageError(f"cannot extend the hash chain: {error}") from None
 
 
-def head_digest(ledger: Ledger) -> str:
-    """`HASH@POSITION` of the ledger's head, the chain caught up first (`GENESIS@0` when empty)."""
-    head = catch_up(ledger.store, chain_recorder(ledger.store))
+def head_digest(ledger: Ledger, at: int | None = None) -> str:
+    """`HASH@POSITION` of the ledger's head (or of the last position up to `at`: what a digest
+    published then said), the chain caught up first (`GENESIS@0` when empty)."""
+    chain = chain_recorder(ledger.store)
+    head = catch_up(ledger.store, chain)
+    if at is not None and head is not None and at < head.position:
+        head = chain.last_link(at)
     return f"{head.chain_hash}@{head.position}" if head else f"{GENESIS}@0"
 
 

@@ -49,6 +49,9 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+BOM = b"\xef\xbb\xbf"
+"""The UTF-8 byte-order mark some editors (Notepad, Excel) put at the start of a file: not part of the
+line."""
 JSON = json.JSONDecoder(parse_constant=_refuse_constant)
 """One decoder for every line (`json.loads` with an option builds one a call)."""
 HEAD = re.compile(rb'\{"type":"(\w+)","key":"([a-z0-9-]+)"')
@@ -59,6 +62,7 @@ def decode_line(raw: bytes) -> Any:
     """One line as a JSON value, or `InputError` saying why it is not one."""
     if len(raw) > MAX_LINE:
         raise InputError([("line", f"is longer than {MAX_LINE} bytes")])
+    raw = raw.removeprefix(BOM)
     try:  # pydantic's parser is twice as fast, and what it reads, json reads alike; json says why a line is refused
         return from_json(raw, allow_inf_nan=False)
     except ValueError:
@@ -68,8 +72,6 @@ def decode_line(raw: bytes) -> Any:
     except UnicodeDecodeError as error:
         raise InputError([("line", f"is not valid UTF-8 (byte {error.start + 1})")]) from None
     try:
-        if text.startswith("\ufeff"):
-            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)  # as json.loads
         return JSON.decode(text)
     except RecursionError:
         raise InputError([("line", "is nested too deeply")]) from None
@@ -273,6 +275,8 @@ def open_lines(paths: list[str], progress: Reading | None = None) -> Iterator[Li
         lines = opened.enter_context(closing(Lines()))
         total = _size(stream for _, stream in sources)
         report = None if progress is None else lambda count, size: progress(count, size, total)
+        if report is not None:
+            report(0, 0)  # the bar has its length from the start, rather than pulsing until a first count
         for name, stream in sources:
             lines.read(name, stream, report)
         if lines.unnamed:

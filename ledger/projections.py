@@ -118,13 +118,36 @@ def controls(
     for row in source.views("ExportControl", as_of):
         if imposer and row["imposer"] != imposer.upper():
             continue
-        if item and item.casefold() not in {i.casefold() for i in row["items"]}:
+        if item and not _mentions(row, item):
             continue
         if destination and row["destinations"] and destination.upper() not in row["destinations"]:
             continue
         if row["status"] in ACTIVE or include_lifted:
             rows.append(row)
     return {**_header(source, as_of), "controls": rows}
+
+
+def _mentions(row: dict[str, Any], text: str) -> bool:
+    """Whether a control names `text` in one of its items or its basis, as a word or part of one
+    (`nexperia` finds "chips of Nexperia"), whatever the case."""
+    wanted = text.casefold().strip()
+    return any(wanted in said.casefold() for said in (*row["items"], row.get("basis") or ""))
+
+
+class Keyed:
+    """The views of one aggregate only (`--key`): every answer is then computed over it alone."""
+
+    def __init__(self, source: Views, key: str):
+        self.source = source
+        self.key = key
+        self.known_at = source.known_at
+
+    def views(self, kind: str, as_of: date) -> list[dict[str, Any]]:
+        return [row for row in self.source.views(kind, as_of) if row["key"] == self.key]
+
+
+def keyed(source: Views, key: str | None) -> Views:
+    return source if key is None else Keyed(source, key)
 
 
 @paused
@@ -135,6 +158,49 @@ def truces(source: Views, as_of: date) -> dict[str, Any]:
 @paused
 def negotiations(source: Views, as_of: date) -> dict[str, Any]:
     return {**_header(source, as_of), "negotiations": source.views("Negotiation", as_of)}
+
+
+def keys(world: World, kind: str | None = None, match: str | None = None) -> dict[str, Any]:
+    """Every aggregate known at the world's position: its kind, key, what it is in a few words, and the
+    span of days and number of its events; `match` narrows them to those whose key or words name it."""
+    wanted = _folded(match)
+    rows = []
+    for (k, key), timeline in sorted(world.timelines.items()):
+        if (kind and k != kind) or not timeline:
+            continue
+        label = _label(k, timeline[0].fact)
+        if wanted and wanted not in key.casefold() and wanted not in label.casefold():
+            continue
+        days = [r.fact.date for r in timeline]
+        rows.append(
+            {
+                "kind": k,
+                "key": key,
+                "about": label,
+                "first": min(days).isoformat(),
+                "last": max(days).isoformat(),
+                "events": len(timeline),
+            }
+        )
+    return {"known_at": world.known_at, "keys": rows}
+
+
+def _label(kind: str, fact: Any) -> str:
+    """An aggregate's creation event in a few words."""
+    if kind == "Negotiation":
+        return f"{fact.title} ({', '.join(fact.parties)})"
+    if kind == "Truce":
+        return f"truce between {', '.join(fact.parties)}"
+    if kind == "ExportControl":
+        return f"{fact.imposer} {fact.regime} on {', '.join(fact.items)}" + (f"; {fact.basis}" if fact.basis else "")
+    if kind == "TariffMeasure":
+        goods = ", ".join(fact.products) if fact.products else "all goods"
+        return f"{fact.imposer} on {fact.target}, imposed at {fact.rate_pct:g}% on {goods}" + (
+            f"; {fact.basis}" if fact.basis else ""
+        )
+    if kind == "TradeFlow":
+        return f"{fact.reporter} {fact.flow} {'to' if fact.flow == 'exports' else 'from'} {fact.partner}"
+    return ""
 
 
 def trade_flows(source: Views, as_of: date) -> dict[str, Any]:
@@ -154,16 +220,79 @@ def replay(world: World, as_of: date, key: str | None = None) -> dict[str, Any]:
 
 
 def changes(world: World, start: date, end: date) -> dict[str, Any]:
-    """What took effect or was agreed between `start` and `end` (inclusive), grouped by aggregate."""
+    """What took effect between `start` and `end` (inclusive), by aggregate, in date order: the events
+    dated in the window; measures announced in it (marked `"effect": "announced"`, with the day they
+    take effect, as they charge nothing yet); and what no event dates but time brings about (a truce
+    expiring, a suspension ending and the rate it brings back). Each entry says the day it took
+    effect in `on`."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for recorded in world.counting(end):
         fact = recorded.fact
-        day = fact.date
-        if start <= day <= end or (fact.creates and start <= fact.start <= end):
-            groups[recorded.kind, fact.key].append(recorded.entry())
+        if start <= fact.date <= end:
+            groups[recorded.kind, fact.key].append({**recorded.entry(), "on": fact.date.isoformat()})
+        elif fact.creates and start <= fact.start <= end:
+            entry = {**recorded.entry(), "on": fact.start.isoformat(), "effect": "announced"}
+            groups[recorded.kind, fact.key].append({**entry, "in_force_from": fact.date.isoformat()})
+    for kind, key, entry in _brought_about(world, start, end):
+        groups[kind, key].append(entry)
+    ordered = sorted(
+        ((kind, key), sorted(events, key=lambda e: (e["on"], e["position"] or 0)))
+        for (kind, key), events in groups.items()
+    )
+    ordered.sort(key=lambda group: group[1][0]["on"])
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
         "known_at": world.known_at,
-        "changes": [{"kind": kind, "key": key, "events": events} for (kind, key), events in sorted(groups.items())],
+        "changes": [{"kind": kind, "key": key, "events": events} for (kind, key), events in ordered],
     }
+
+
+def _brought_about(world: World, start: date, end: date) -> list[tuple[str, str, dict[str, Any]]]:
+    """Changes in the window that no event is dated on: a truce's expiry, and the end of a suspension
+    (by its `until`, or with its truce), with the status and rate it leaves."""
+    from datetime import timedelta
+
+    found: list[tuple[str, str, dict[str, Any]]] = []
+    truce_days = {r.fact.date for (k, _), timeline in world.timelines.items() if k == "Truce" for r in timeline}
+    for (kind, key), timeline in world.timelines.items():
+        if kind == "Truce":
+            view = _view(world, kind, key, end)
+            if (
+                view is not None
+                and view["status"] == "expired"
+                and start.isoformat() <= view["expires"] <= end.isoformat()
+            ):
+                found.append((kind, key, _derived("TruceExpired", key, view["expires"], {"expires": view["expires"]})))
+            continue
+        if kind not in ("TariffMeasure", "ExportControl"):
+            continue
+        looked = {start - timedelta(days=1)} | {
+            d for d in truce_days | {r.fact.date for r in timeline} if start <= d <= end
+        }
+        ends = set()
+        for day in looked:
+            view = _view(world, kind, key, day)
+            if view is not None and view.get("suspended_until"):
+                ends.add(date.fromisoformat(view["suspended_until"]))
+        for day in sorted(d for d in ends if start <= d <= end):
+            before, after = _view(world, kind, key, day - timedelta(days=1)), _view(world, kind, key, day)
+            if before is None or after is None or before["status"] != "suspended" or after["status"] == "suspended":
+                continue
+            if before.get("suspended_until") != day.isoformat():
+                continue
+            said = {"status": after["status"]}
+            if "rate_pct" in after:
+                said["rate_pct"] = after["rate_pct"]
+            found.append((kind, key, _derived("SuspensionEnded", key, day.isoformat(), said)))
+    return found
+
+
+def _view(world: World, kind: str, key: str, day: date) -> dict[str, Any] | None:
+    state = world.state(kind, key, day)
+    return state.view(day, world.truce_end) if state is not None else None
+
+
+def _derived(what: str, key: str, day: str, said: dict[str, Any]) -> dict[str, Any]:
+    """An entry of `changes` that no recorded event is: no position, no record time."""
+    return {"position": None, "recorded_at": None, "type": what, "key": key, "date": day, **said, "on": day}

@@ -87,6 +87,7 @@ class SpanRecorder(Protocol):
     def open_spans(self, kind: str, key: str) -> list[Span]: ...
     def referrers(self, truce: str) -> list[tuple[str, str]]: ...
     def top(self) -> int: ...
+    def change_days(self) -> list[int]: ...
     def write(self, start: int, batch: Batch) -> None: ...
     def views(self, kind: str, day: int, position: int) -> list[tuple[str, str]]: ...
     def _empty_index(self, cursor: Any) -> None:
@@ -162,6 +163,12 @@ class _Spans:
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(views_sql(self.table, self.mark), (kind, day, day, position, position))
             return [(r["key"], r["view"]) for r in cursor.fetchall()]
+
+    def change_days(self) -> list[int]:
+        """Every day (an ordinal) on which some span starts: the days a view may change."""
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT DISTINCT valid_from AS day FROM {self.table}")
+            return [r["day"] for r in cursor.fetchall()]
 
     def top(self) -> int:
         """The highest span id so far (0: none)."""

@@ -7,14 +7,17 @@ from typing import Any
 from pydantic import TypeAdapter
 
 
-def event_schema() -> dict[str, Any]:
-    """One schema per event type, each with its `type` constant, as a `oneOf`."""
+def event_schema(only: str | None = None) -> dict[str, Any]:
+    """One schema per event type, each with its `type` constant, as a `oneOf` (of `only`, if given:
+    a `KeyError` if it names no event type)."""
     from domain import EVENT_TYPES, Retracted
 
+    if only is not None and (only not in EVENT_TYPES or EVENT_TYPES[only] is Retracted):
+        raise KeyError(only)
     variants = []
     definitions: dict[str, Any] = {}
     for name, model in sorted(EVENT_TYPES.items()):
-        if model is Retracted:
+        if model is Retracted or (only is not None and name != only):
             continue
         schema = TypeAdapter(model).json_schema(ref_template="#/$defs/{model}")
         definitions.update(schema.pop("$defs", {}))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -11,6 +12,7 @@ import typer
 from ledger.cli.common import AsOf, Db, Fmt, KnownAt, User, countries, fail, is_terminal, ledger, parse_day, say, views
 from ledger.cli.integrity import add_integrity_commands
 from ledger.cli.reports import ChangesFormat, add_report_commands
+from ledger.cli.serve import add_serve_command
 from ledger.cli.tariff_law import add_tariff_law_commands
 from ledger.cli.typed import add_typed_commands
 from ledger.cli.upkeep import add_upkeep_commands
@@ -147,14 +149,30 @@ def export(db: Db = None) -> None:
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of an event line."""
+def schema(
+    event_type: Annotated[
+        str | None, typer.Argument(metavar="[TYPE]", help="One event type, e.g. TruceExtended (default: all).")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of an event line (of one event type, if given)."""
     from ledger.schema import event_schema
 
-    sys.stdout.write(json.dumps(event_schema(), indent=2) + "\n")
+    try:
+        answer = event_schema(event_type)
+    except KeyError:
+        from domain import EVENT_TYPES
+
+        known = ", ".join(sorted(set(EVENT_TYPES) - {"Retracted"}))
+        raise fail(f"TYPE: unknown event type {event_type!r} (one of: {known})") from None
+    sys.stdout.write(json.dumps(answer, indent=2) + "\n")
 
 
 # Reading -----------------------------------------------------------------------------------------
+
+OneKey = Annotated[
+    str | None,
+    typer.Option("--key", help="Only this aggregate (its key; `dipledger keys` lists them).", show_default=False),
+]
 
 MEASURE_COLUMNS = (
     "key",
@@ -185,8 +203,9 @@ CONTROL_COLUMNS = (
 TRUCE_COLUMNS = ("key", "parties", "status", "effective", "expires", "days_remaining", "allegations")
 NEGOTIATION_COLUMNS = ("key", "parties", "title", "status", "rounds", "contacts", "statements", "agreements")
 FLOW_COLUMNS = ("key", "reporter", "partner", "flow", "reports")
-EVENT_COLUMNS = ("position", "recorded_at", "type", "key", "date")
-LOG_COLUMNS = ("position", "recorded_at", "recorded_by", "type", "key", "date", "retracted_by")
+EVENT_COLUMNS = ("position", "recorded_at", "type", "key", "date", "what")
+LOG_COLUMNS = ("position", "recorded_at", "recorded_by", "type", "key", "date", "what", "retracted_by")
+STATE_COLUMNS = ("kind", "key", "status", "state")
 
 
 @app.command()
@@ -195,6 +214,7 @@ def tariffs(
     target: Annotated[str | None, typer.Option(help="Only measures on this target (country code).")] = None,
     product: Annotated[str | None, typer.Option(help="Totals for this product instead of all goods.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include lifted measures.")] = False,
+    key: OneKey = None,
     as_of: AsOf = None,
     known_at: KnownAt = None,
     fmt: Fmt = Format.table,
@@ -206,7 +226,7 @@ def tariffs(
     day = parse_day(as_of)
     by, on = countries(imposer, "--imposer"), countries(target, "--target")
     with views(db, known_at) as source:
-        answer = projections.tariffs(source, day, by, on, product, all_)
+        answer = projections.tariffs(projections.keyed(source, key), day, by, on, product, all_)
     if "note" in answer:
         say(f"note: {answer['note']}")
     emit(answer, fmt, [("measures", MEASURE_COLUMNS), ("totals", TOTAL_COLUMNS)])
@@ -215,9 +235,13 @@ def tariffs(
 @app.command()
 def controls(
     imposer: Annotated[str | None, typer.Option(help="Only controls of this imposer (country code).")] = None,
-    item: Annotated[str | None, typer.Option(help="Only controls naming this item.")] = None,
+    item: Annotated[
+        str | None,
+        typer.Option(help="Only controls that name this text in an item or their basis, in any case (e.g. nexperia)."),
+    ] = None,
     destination: Annotated[str | None, typer.Option(help="Only controls applying to this destination.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include lifted controls.")] = False,
+    key: OneKey = None,
     as_of: AsOf = None,
     known_at: KnownAt = None,
     fmt: Fmt = Format.table,
@@ -229,24 +253,37 @@ def controls(
     day = parse_day(as_of)
     by, to = countries(imposer, "--imposer"), countries(destination, "--destination")
     with views(db, known_at) as source:
-        answer = projections.controls(source, day, by, item, to, all_)
+        answer = projections.controls(projections.keyed(source, key), day, by, item, to, all_)
     emit(answer, fmt, [("controls", CONTROL_COLUMNS)])
+
+
+def _readable(answer: dict[str, Any], fmt: Format, name: str, row: Any) -> dict[str, Any]:
+    """For a table or CSV, the rows of `name` made readable by `row` (`ledger.cli.cells`); JSON as is."""
+    if fmt is Format.json:
+        return answer
+    return {**answer, name: [row(r) for r in answer[name]]}
 
 
 def _simple_query(name: str, columns: tuple[str, ...], doc: str, kept: bool = True) -> None:
     """A query with no filters; `kept`: answered from the persistent read model (else folded in memory)."""
 
-    def command(as_of: AsOf = None, known_at: KnownAt = None, fmt: Fmt = Format.table, db: Db = None) -> None:
+    def command(
+        key: OneKey = None, as_of: AsOf = None, known_at: KnownAt = None, fmt: Fmt = Format.table, db: Db = None
+    ) -> None:
         from ledger import projections
 
         day = parse_day(as_of)
         if kept:
             with views(db, known_at) as source:
-                answer = getattr(projections, name)(source, day)
+                answer = getattr(projections, name)(projections.keyed(source, key), day)
         else:
             with ledger(db) as opened:
-                answer = getattr(projections, name)(opened.world(opened.resolve_known_at(known_at)), day)
-        emit(answer, fmt, [(name, columns)])
+                world = opened.world(opened.resolve_known_at(known_at))
+                answer = getattr(projections, name)(projections.keyed(world, key), day)
+        from ledger.cli import cells
+
+        readable = {"negotiations": cells.negotiation_row, "truces": cells.truce_row, "trade_flows": cells.flow_row}
+        emit(_readable(answer, fmt, name, readable[name]), fmt, [(name, columns)])
 
     command.__doc__ = doc
     app.command(name.replace("_", "-"))(command)
@@ -255,6 +292,35 @@ def _simple_query(name: str, columns: tuple[str, ...], doc: str, kept: bool = Tr
 _simple_query("truces", TRUCE_COLUMNS, "Truces on a day: status, expiry, days remaining and allegations.")
 _simple_query("negotiations", NEGOTIATION_COLUMNS, "Negotiations on a day: rounds, contacts, statements, agreements.")
 _simple_query("trade_flows", FLOW_COLUMNS, "Reported trade statistics known on a day.", kept=False)
+
+
+class Kind(StrEnum):
+    Negotiation = "Negotiation"
+    Truce = "Truce"
+    ExportControl = "ExportControl"
+    TariffMeasure = "TariffMeasure"
+    TradeFlow = "TradeFlow"
+
+
+@app.command()
+def keys(
+    kind: Annotated[
+        Kind | None, typer.Option("--kind", help="Only aggregates of this kind.", case_sensitive=False)
+    ] = None,
+    match: Annotated[
+        str | None, typer.Option("--match", help="Only those whose key or description contains this text, in any case.")
+    ] = None,
+    known_at: KnownAt = None,
+    fmt: Fmt = Format.table,
+    db: Db = None,
+) -> None:
+    """The aggregates in the ledger: kind, key, what each is, its first and last day, its events."""
+    from ledger import projections
+
+    with ledger(db) as opened:
+        world = opened.world(opened.resolve_known_at(known_at))
+    answer = projections.keys(world, kind.value if kind else None, match)
+    emit(answer, fmt, [("keys", ("kind", "key", "about", "first", "last", "events"))])
 
 
 @app.command()
@@ -271,7 +337,11 @@ def replay(
     day = parse_day(as_of)
     with ledger(db) as opened:
         answer = projections.replay(opened.world(opened.resolve_known_at(known_at)), day, key)
-    emit(answer, fmt, [("events", EVENT_COLUMNS)])
+    if fmt is not Format.json:
+        from ledger.cli.cells import state_rows, with_words
+
+        answer = {**answer, "events": with_words(answer["events"]), "state": state_rows(answer["state"])}
+    emit(answer, fmt, [("events", EVENT_COLUMNS), ("state", STATE_COLUMNS)])
 
 
 @app.command()
@@ -280,7 +350,7 @@ def log(known_at: KnownAt = None, fmt: Fmt = Format.table, db: Db = None) -> Non
     with ledger(db) as opened:
         position = opened.resolve_known_at(known_at)
         answer = {"known_at": position, "events": opened.log(position)}
-    emit(answer, fmt, [("events", LOG_COLUMNS)])
+    emit(_readable(answer, fmt, "events", _with_words), fmt, [("events", LOG_COLUMNS)])
 
 
 @app.command()
@@ -293,10 +363,16 @@ def history(
     """One aggregate's events in record order, retractions included."""
     with ledger(db) as opened:
         position = opened.resolve_known_at(known_at)
-        answer = {"known_at": position, "key": key, "events": opened.log(position, key)}
+        answer = {"known_at": position, "key": key, "events": opened.history(position, key)}
         if not answer["events"]:
             raise fail(f"no events with key {key!r}")
-    emit(answer, fmt, [("events", LOG_COLUMNS)])
+    emit(_readable(answer, fmt, "events", _with_words), fmt, [("events", LOG_COLUMNS)])
+
+
+def _with_words(entry: dict[str, Any]) -> dict[str, Any]:
+    from ledger.cli.cells import event_words
+
+    return {**entry, "what": event_words(entry)}
 
 
 @app.command()
@@ -320,11 +396,16 @@ def changes(
 
         sys.stdout.write(markdown_changes(answer))
         return
-    flat = {**answer, "events": [{"kind": g["kind"], **e} for g in answer["changes"] for e in g["events"]]}
     if fmt is ChangesFormat.json:
         emit(answer, Format.json, [])
-    else:
-        emit(flat, Format(fmt.value), [("events", ("date", "kind", "key", "type", "position"))])
+        return
+    from ledger.cli.cells import event_words
+
+    events = [{"kind": g["kind"], **e, "what": event_words(e)} for g in answer["changes"] for e in g["events"]]
+    events.sort(key=lambda e: (e["on"], e["position"] or 0))
+    emit(
+        {**answer, "events": events}, Format(fmt.value), [("events", ("on", "kind", "key", "type", "what", "position"))]
+    )
 
 
 add_typed_commands(app)
@@ -332,3 +413,4 @@ add_integrity_commands(app)
 add_report_commands(app)
 add_upkeep_commands(app)
 add_tariff_law_commands(app)
+add_serve_command(app)

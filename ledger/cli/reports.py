@@ -6,7 +6,7 @@ import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -91,10 +91,20 @@ def chart(
         return
     with ledger(db) as opened:
         world = opened.world(opened.resolve_known_at(known_at))
+    drawn: list[Any]
     if kind is ChartKind.tariffs:
-        figure = charts.tariff_chart(world, last, first, imposer, target)
+        since = first or charts.first_day(world, ("TariffMeasure",), last)
+        drawn = charts.tariff_series(world, last, since, imposer, target)
+        figure = charts.draw_tariffs(drawn, since, last)
     else:
-        figure = charts.control_chart(world, last, first, imposer, target)
+        since = first or charts.first_day(world, ("ExportControl",), last)
+        drawn = charts.control_bars(world, last, since, imposer, target)
+        figure = charts.draw_controls(drawn, since, last)
+    if not drawn:
+        say(
+            f"{charts.NOTHING}: no {'tariff total' if kind is ChartKind.tariffs else 'export control'} "
+            f"from {since.isoformat()} to {last.isoformat()} matches; the chart says so"
+        )
     try:
         charts.save(figure, str(output))
     except OSError as error:

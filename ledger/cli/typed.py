@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from ledger.cli.common import Db, User, fail, ledger, say
+from ledger.cli.helptext import command_help, field_help
 
 GROUPS: dict[str, dict[str, str]] = {
     "negotiation": {
@@ -132,7 +133,7 @@ def _parameters(model: Any) -> list[inspect.Parameter]:
             continue
         kind, many = _option_type(field.annotation)
         flag = "--" + ("source" if name == "sources" else name.replace("_", "-"))
-        help_text = HELP.get(name, f"{name.replace('_', ' ')}.")
+        help_text = field_help(name, field.annotation, HELP)
         option = typer.Option(flag, help=help_text, show_default=False)
         required = field.is_required()
         annotation: Any = Annotated[
@@ -168,7 +169,7 @@ def _command(event_type: str) -> Any:
         record_one(event, db, as_user)
 
     command.__signature__ = inspect.Signature(_parameters(model))  # type: ignore[attr-defined]
-    command.__doc__ = f"Record {event_type}."
+    command.__doc__ = command_help(event_type)
     return command
 
 
@@ -195,7 +196,7 @@ def record_one(event: dict[str, Any], db: str | None, as_user: str | None) -> No
 def _click_command(name: str, event_type: str) -> Any:
     """The command `name` of its group, converted as typer converts every other command."""
     one = typer.Typer(add_completion=False)
-    one.command(name, help=f"Record {event_type}.")(_command(event_type))
+    one.command(name, help=command_help(event_type))(_command(event_type))
     return typer.main.get_command(one)
 
 

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 
 STATUS_COLOURS = {"announced": "#d9a520", "in_force": "#b3261e", "suspended": "#5b8fd6", "lifted": "#bdbdbd"}
 PAIR_COLOURS = ("#b3261e", "#1f5fa8", "#2e7d32", "#8e44ad", "#e67e22", "#00838f", "#6d4c41")
+PAIR_STYLES = (("-", "o", 2.6), ("--", "s", 2.0), ("-.", "^", 1.8), (":", "D", 1.8))
+"""Line style, marker and width by series: where two totals are the same, both stay visible (a
+solid line under a dashed one, each change marked with its own shape)."""
+NOTHING = "nothing to draw"
 
 
 @dataclass
@@ -201,7 +205,19 @@ def draw_tariffs(
     axes: Any = figure.add_subplot()  # dates on the x axis go through matplotlib's unit converters
     for number, line in enumerate(series):
         colour = PAIR_COLOURS[number % len(PAIR_COLOURS)]
-        axes.step(line.days, line.rates, where="post", color=colour, linewidth=2, label=line.label)
+        style, marker, width = PAIR_STYLES[number % len(PAIR_STYLES)]
+        axes.step(
+            line.days,
+            line.rates,
+            where="post",
+            color=colour,
+            linewidth=width,
+            linestyle=style,
+            marker=marker,
+            markersize=5,
+            markevery=list(range(max(len(line.days) - 1, 1))),  # each change, not the chart's last day
+            label=line.label,
+        )
         for first, last in line.suspensions:
             axes.axvspan(first, last, color=colour, alpha=0.07, linewidth=0)
         axes.annotate(
@@ -219,8 +235,22 @@ def draw_tariffs(
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.set_title(title or f"Tariff totals to {end.isoformat()} (shaded: part suspended)", fontsize=10, loc="left")
     if series:
-        axes.legend(fontsize=9, frameon=False, loc="upper left")
+        _legend_beside(axes)
+    else:
+        _nothing(axes)
     return figure
+
+
+def _legend_beside(axes: Any, **options: Any) -> None:
+    """The legend to the right of the plot, outside it: it covers neither the lines nor the title."""
+    axes.legend(fontsize=9, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, **options)
+
+
+def _nothing(axes: Any) -> None:
+    """An empty chart says so, with axes that need no data (no warning about their limits)."""
+    axes.set_ylim(0, 1)
+    axes.set_yticks([])
+    axes.text(0.5, 0.5, NOTHING, transform=axes.transAxes, ha="center", va="center", fontsize=11, color="#777777")
 
 
 def draw_controls(bars: list[ControlBar], start: date, end: date, title: str | None = None) -> Figure:
@@ -237,19 +267,15 @@ def draw_controls(bars: list[ControlBar], start: date, end: date, title: str | N
             ]
             if spans:
                 axes.broken_barh(spans, (row - 0.35, 0.7), facecolors=STATUS_COLOURS[status], label=status)
-    axes.set_yticks(range(len(bars)), [f"{bar.key} ({bar.imposer})" for bar in bars], fontsize=9)
-    axes.set_ylim(len(bars) - 0.5, -0.5)
     _dates_axis(axes, start, end)
     axes.set_title(title or f"Export-control status to {end.isoformat()}", fontsize=10, loc="left")
+    if not bars:
+        _nothing(axes)
+        return figure
+    axes.set_yticks(range(len(bars)), [f"{bar.key} ({bar.imposer})" for bar in bars], fontsize=9)
+    axes.set_ylim(len(bars) - 0.5, -0.5)
     shown = [s for s in STATUS_COLOURS if any(seg[2] == s for bar in bars for seg in bar.segments)]
-    axes.legend(
-        handles=[Patch(color=STATUS_COLOURS[s], label=s.replace("_", " ")) for s in shown],
-        fontsize=9,
-        frameon=False,
-        loc="lower right",
-        bbox_to_anchor=(1, 1),
-        ncol=4,
-    )
+    _legend_beside(axes, handles=[Patch(color=STATUS_COLOURS[s], label=s.replace("_", " ")) for s in shown])
     return figure
 
 

@@ -76,12 +76,14 @@ def _headline(report: Report) -> list[str]:
         f"- **As of:** {report.as_of.isoformat()} (end of day)",
         f"- **As known at:** {known}",
         f"- **Head of the ledger:** position {report.head}",
-        f"- **Head digest:** `{report.digest}`" if report.digest else "- **Head digest:** not available",
+        f"- **{report.digest_label}:** `{report.digest}`"
+        if report.digest
+        else f"- **{report.digest_label}:** not available",
     ]
     for pair in report.pairs:
         if pair.total_pct is not None:
             lines.append(f"- **Tariff total {pair.imposer} → {pair.target}:** {pct(pair.total_pct)} on all goods")
-    for truce in report.truces:
+    for truce in report.headline_truces:
         lines.append(
             f"- **Truce {truce['key']}:** {status(truce['status'])}, expires {truce['expires']}, "
             f"{truce['days_remaining']} days remaining"
@@ -328,12 +330,12 @@ def _change_table(events: list[dict[str, Any]]) -> list[str]:
         ["date", "event", "key", "what", "note", "position", "sources"],
         [
             [
-                e["date"],
+                e.get("on", e["date"]),
                 e["type"],
                 f"`{e['key']}`",
                 "; ".join(f"{label}: {text(words)}" for label, words in e["fields"]) or "—",
                 text(e.get("note")),
-                str(e["position"]),
+                str(e["position"]) if e["position"] is not None else "—",
                 refs(e["refs"]),
             ]
             for e in events

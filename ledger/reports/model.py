@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 WINDOW_DAYS = 30
 """Statements, allegations and changes are those of the last 30 days up to the as-of day."""
 
-QUIET_FIELDS = {"kind", "position", "recorded_at", "type", "key", "date", "sources", "id", "recorded_by", "note"}
+QUIET_FIELDS = {
+    *("kind", "position", "recorded_at", "type", "key", "date", "sources", "id", "recorded_by", "note"),
+    *("on", "effect", "in_force_from"),
+}
 """Fields of an event entry that `describe` leaves out: they are shown elsewhere or not at all."""
 
 
@@ -68,11 +71,22 @@ class Report:
     charts: dict[str, str] = field(default_factory=dict)
     """Inline SVG by chart name (`tariffs`, `controls`), filled in for the HTML report."""
 
+    @property
+    def digest_label(self) -> str:
+        return "Head digest" if self.known_at == self.head else f"Digest at position {self.known_at}"
+
+    @property
+    def headline_truces(self) -> list[dict[str, Any]]:
+        """The truces the headline names: those agreed or in force, and those that ended within the
+        report's window (older ones are history, kept in the truces section)."""
+        start = self.window_start.isoformat()
+        return [truce for truce in self.truces if (ended := _ended(truce)) is None or ended >= start]
+
 
 def gather(ledger: Ledger, as_of: date, known_at: int, with_charts: bool = False) -> Report:
     """The report of `as_of` as the ledger knew it at position `known_at` (with inline SVG charts)."""
     world = ledger.world(known_at)
-    report = compose(world, as_of, ledger.head(), head_digest(ledger))
+    report = compose(world, as_of, ledger.head(), head_digest(ledger, known_at))
     report.levels = weighted_levels(world, as_of)
     if with_charts:
         report.charts = draw_charts(world, as_of, [answer["imposer"] for answer in report.levels])
@@ -102,13 +116,20 @@ def draw_charts(world: World, as_of: date, weighed: list[str] | None = None) -> 
     return {name: charts.inline_svg(figure, name) for name, figure in drawn.items()}
 
 
-def head_digest(ledger: Ledger) -> str | None:
-    """`HASH@POSITION` of the head, where the ledger's integrity chain is available."""
+def head_digest(ledger: Ledger, at: int | None = None) -> str | None:
+    """`HASH@POSITION` of the head (of position `at`, if given), where the integrity chain is available."""
     try:
         from ledger.integrity import head_digest as digest  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return None
-    return str(digest(ledger))
+    return str(digest(ledger, at))
+
+
+def _ended(truce: dict[str, Any]) -> str | None:
+    """The day a truce stopped applying (ISO), or None while it is agreed or in force."""
+    if truce["status"] in ("agreed", "in_force"):
+        return None
+    return str(truce.get("terminated") or truce["expires"])
 
 
 def compose(world: World, as_of: date, head: int, digest: str | None = None) -> Report:
@@ -158,7 +179,7 @@ def changed(answer: dict[str, Any], citations: Citations) -> list[dict[str, Any]
     """The events of a `changes` answer in date order, each with its kind, a summary and its sources' numbers."""
     events = sorted(
         ({**entry, "kind": group["kind"]} for group in answer["changes"] for entry in group["events"]),
-        key=lambda entry: (entry["date"], entry["position"]),
+        key=lambda entry: (entry.get("on", entry["date"]), entry["position"] or 0),
     )
     return [{**entry, "fields": describe(entry), "refs": citations.cite(entry.get("sources", []))} for entry in events]
 
@@ -278,6 +299,8 @@ def describe(entry: dict[str, Any]) -> list[tuple[str, str]]:
         if name in QUIET_FIELDS or value in (None, [], ""):
             continue
         label = name.removesuffix("_pct").removesuffix("_usd").replace("_", " ")
+        if entry.get("effect") == "announced" and name in ("rate_pct", "regime"):
+            label = f"{label} from {entry['in_force_from']}"  # announced: nothing is charged yet
         if isinstance(value, list) and len(value) > LISTED:
             if name == "value_usd":
                 text = f"{usd(sum(value))} in all"

@@ -31,6 +31,8 @@ def test_any_event_has_the_canonical_form_it_was_first_derived_with(seed: int, n
             if field in line:
                 bounded = min(abs(number), 1000) or 1  # points are more than 0; rates at most 1000
                 line[field] = number if field == "change_pct" else bounded
+        if "change_pct" in line:
+            line["trend"] = "flat"  # agrees with any change (up with a fall, or down with a rise, is refused)
         if "note" in line or line["type"] == "TariffImposed":
             line["note"] = text
         fact = parse_fact(line)

@@ -25,7 +25,10 @@ def test_an_event_before_its_creation_is_refused() -> None:
 
 
 def test_an_aggregate_without_its_creation_event_is_refused() -> None:
-    assert refused(event("TariffRateChanged", "layer", "2025-04-01", rate_pct=10)).startswith("its aggregate has no")
+    assert refused(event("TariffRateChanged", "layer", "2025-04-01", rate_pct=10)) == (
+        "no TariffMeasure 'layer' exists before it (is the key misspelt?): "
+        "record its TariffImposed with key 'layer' first, or in the same import"
+    )
 
 
 def test_creating_an_aggregate_twice_is_refused() -> None:

@@ -245,8 +245,8 @@ def test_progress_is_heard_for_the_first_read_and_for_recording(db: str, tmp_pat
     finally:
         opened.close()
     size = path.stat().st_size
-    assert [lines for lines, _, _ in heard] == [1000, 2000]
-    assert all(0 < done < size and total == size for _, done, total in heard)
+    assert [lines for lines, _, _ in heard] == [0, 1000, 2000]  # the first before any line: the bar's length
+    assert all(0 <= done < size and total == size for _, done, total in heard)
     assert checked == sorted(checked) and checked[-1] == 2500
 
 

@@ -1,0 +1,255 @@
+"""What the pages and the JSON endpoints read, over one ledger kept open for the server's life.
+
+Each request parses its axes once (`Axes`), then asks one of these for its answer: the same
+projection functions the command line calls, so `/api/…` prints what `dipledger … --format json`
+prints.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from domain import LedgerError
+from ledger import projections
+from ledger.address import database
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+    from ledger.projections import Views
+
+
+class BadRequest(LedgerError):
+    """A parameter a page or endpoint cannot use; its message names the parameter."""
+
+
+@dataclass(frozen=True)
+class Axes:
+    """The two times a request asks about: a day, and the position it is known at."""
+
+    as_of: date
+    known_at: int
+
+    def query(self, **more: Any) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "known_at": self.known_at, **more}
+
+
+def parse_day(text: str | None, name: str = "as_of") -> date | None:
+    from domain.dates import parse_date
+
+    if text is None or not text.strip():
+        return None
+    try:
+        return parse_date(text.strip())
+    except ValueError as error:
+        raise BadRequest(f"{name}: {error}") from None
+
+
+class Reader:
+    """The ledger at `db`, opened once; every read goes through here."""
+
+    def __init__(self, db: str | None):
+        from ledger.application import Ledger
+
+        self.db = database(db)
+        self.ledger: Ledger = Ledger(self.db)
+        self._days: tuple[int, list[date]] | None = None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    def head(self) -> int:
+        return self.ledger.head()
+
+    def known_at(self, text: str | None) -> int:
+        """A position from a `known_at` parameter, as `--known-at` reads it."""
+        try:
+            return self.ledger.resolve_known_at(text)
+        except LedgerError as error:
+            raise BadRequest(str(error).replace("--known-at", "known_at")) from None
+
+    @contextmanager
+    def views(self, known_at: int) -> Iterator[Views]:
+        """The read model as known at `known_at`: straight from the file when it is up to date."""
+        from ledger.spans import up_to_date
+
+        direct = up_to_date(self.db, str(known_at))
+        if direct is None:
+            yield self.ledger.read_model(known_at)
+            return
+        try:
+            yield direct
+        finally:
+            direct.close()
+
+    # The CLI's answers -------------------------------------------------------------------------
+
+    def tariffs(
+        self,
+        axes: Axes,
+        imposer: str | None = None,
+        target: str | None = None,
+        product: str | None = None,
+        include_lifted: bool = False,
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        with self.views(axes.known_at) as source:
+            return projections.tariffs(
+                projections.keyed(source, key), axes.as_of, imposer, target, product, include_lifted
+            )
+
+    def controls(
+        self,
+        axes: Axes,
+        imposer: str | None = None,
+        item: str | None = None,
+        destination: str | None = None,
+        include_lifted: bool = False,
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        with self.views(axes.known_at) as source:
+            return projections.controls(
+                projections.keyed(source, key), axes.as_of, imposer, item, destination, include_lifted
+            )
+
+    def truces(self, axes: Axes, key: str | None = None) -> dict[str, Any]:
+        with self.views(axes.known_at) as source:
+            return projections.truces(projections.keyed(source, key), axes.as_of)
+
+    def negotiations(self, axes: Axes, key: str | None = None) -> dict[str, Any]:
+        with self.views(axes.known_at) as source:
+            return projections.negotiations(projections.keyed(source, key), axes.as_of)
+
+    def trade_flows(self, axes: Axes, key: str | None = None) -> dict[str, Any]:
+        return projections.trade_flows(projections.keyed(self.ledger.world(axes.known_at), key), axes.as_of)
+
+    def keys(self, known_at: int, kind: str | None = None, match: str | None = None) -> dict[str, Any]:
+        return projections.keys(self.ledger.world(known_at), kind, match)
+
+    def replay(self, axes: Axes, key: str | None = None) -> dict[str, Any]:
+        return projections.replay(self.ledger.world(axes.known_at), axes.as_of, key)
+
+    def changes(self, start: date, end: date, known_at: int) -> dict[str, Any]:
+        return projections.changes(self.ledger.world(known_at), start, end)
+
+    def log(self, known_at: int) -> dict[str, Any]:
+        return {"known_at": known_at, "events": self.ledger.log(known_at)}
+
+    def history(self, key: str, known_at: int) -> dict[str, Any]:
+        events = self.ledger.history(known_at, key)
+        if not events:
+            raise BadRequest(f"no events with key {key!r}")
+        return {"known_at": known_at, "key": key, "events": events}
+
+    # For pages only ----------------------------------------------------------------------------
+
+    def log_page(self, known_at: int, last: int, size: int) -> list[dict[str, Any]]:
+        """The entries of `log` at positions up to `last` (at most `size` of them, newest first)."""
+        return self.ledger.log_page(known_at, max(1, last - size + 1), last)[::-1]
+
+    def change_days(self) -> list[date]:
+        """Every day on which some view may change (the start of a span), for stepping along valid
+        time; kept until the head moves."""
+        head = self.head()
+        with self._lock:
+            if self._days is not None and self._days[0] == head:
+                return self._days[1]
+        days = self._read_change_days(head)
+        with self._lock:
+            self._days = (head, days)
+        return days
+
+    def _read_change_days(self, head: int) -> list[date]:
+        from ledger.read_model import span_recorder
+
+        self.ledger.read_model(head)  # brought up to date
+        found = span_recorder(self.ledger.store).change_days()
+        return sorted(date.fromordinal(day) for day in found if 0 < day < date.max.toordinal())
+
+    def steps(self, day: date) -> tuple[date | None, date | None]:
+        """The change days just before and just after `day`."""
+        days = self.change_days()
+        before = bisect_left(days, day)
+        after = bisect_right(days, day)
+        return (days[before - 1] if before else None, days[after] if after < len(days) else None)
+
+
+VIEWED = (
+    ("TariffMeasure", "tariffs", ("status", "base_rate_pct", "suspended_pct", "rate_pct", "since", "suspended_until")),
+    (
+        "ExportControl",
+        "controls",
+        ("status", "regime", "items", "destinations", "since", "suspended_until", "licence_approvals"),
+    ),
+    ("Truce", "truces", ("status", "effective", "expires", "terminated", "allegations")),
+    ("Negotiation", "negotiations", ("status", "rounds", "statements", "agreements", "contacts")),
+)
+"""What the comparison of two known-at positions looks at: each kind's views, and their fields that
+an analyst reads as having moved."""
+
+
+def compare(reader: Reader, as_of: date, earlier: int, later: int) -> dict[str, Any]:
+    """What the records from `earlier` to `later` changed in the views of `as_of`: views added, gone
+    (retracted, or no longer in effect), and moved field by field; the totals that moved; the records
+    themselves."""
+    kinds = []
+    for kind, name, fields in VIEWED:
+        with reader.views(earlier) as source:
+            before = {row["key"]: row for row in source.views(kind, as_of)}
+        with reader.views(later) as source:
+            after = {row["key"]: row for row in source.views(kind, as_of)}
+        moved = []
+        for key in sorted(before.keys() & after.keys()):
+            diffs = [
+                (f, _said(before[key].get(f)), _said(after[key].get(f)))
+                for f in fields
+                if before[key].get(f) != after[key].get(f)
+            ]
+            if diffs:
+                moved.append({"key": key, "fields": diffs})
+        kinds.append(
+            {
+                "kind": kind,
+                "name": name,
+                "added": [after[k] for k in sorted(after.keys() - before.keys())],
+                "gone": [before[k] for k in sorted(before.keys() - after.keys())],
+                "moved": moved,
+            }
+        )
+    totals_before = {(t["imposer"], t["target"]): t["rate_pct"] for t in reader.tariffs(Axes(as_of, earlier))["totals"]}
+    totals_after = {(t["imposer"], t["target"]): t["rate_pct"] for t in reader.tariffs(Axes(as_of, later))["totals"]}
+    totals = [
+        {"imposer": i, "target": t, "before": totals_before.get((i, t)), "after": totals_after.get((i, t))}
+        for i, t in sorted(totals_before.keys() | totals_after.keys())
+        if totals_before.get((i, t)) != totals_after.get((i, t))
+    ]
+    records = reader.ledger.log_page(later, earlier + 1, min(later, earlier + RECORDS_SHOWN)) if later > earlier else []
+    return {
+        "as_of": as_of,
+        "earlier": earlier,
+        "later": later,
+        "kinds": kinds,
+        "totals": totals,
+        "records": records,
+        "more_records": max(0, later - earlier - RECORDS_SHOWN),
+    }
+
+
+RECORDS_SHOWN = 200
+
+
+def _said(value: Any) -> str:
+    """A field's value in words for the comparison: lists by their length, or their items when short."""
+    from ledger.render import cell
+
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            return f"{len(value)} entr{'y' if len(value) == 1 else 'ies'}"
+        return cell(value) or "none"
+    return cell(value) or "—"
