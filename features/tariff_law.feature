@@ -242,6 +242,41 @@ Feature: Tariff law: what one good pays, and why
         | 2026-11-09 | now                         | 10    | applies at 10%, adding 10%, because "applies (part suspended)" |
         | 2026-11-10 | now                         | 20    | applies at 20%, adding 20%, because "applies"                  |
 
+  Rule: Trade-weighted levels are bitemporal: a series as known at a moment
+
+    Background:
+      Given the US imports of 2024, by partner and good:
+        | partner | HS code    | imports USD | duty USD |
+        | CN      | 9503000000 | 100         | 0        |
+      And the ledger records:
+        | date       | event               | key              | details                                          |
+        | 2025-04-10 | tariff imposed      | us-reciprocal-cn | imposer US; target CN; rate 125%                 |
+        | 2025-05-12 | truce agreed        | geneva-2025      | parties US and CN; effective 2025-05-14; days 90 |
+        | 2025-05-14 | tariff rate changed | us-reciprocal-cn | rate 34%                                         |
+        | 2025-05-14 | tariff suspended    | us-reciprocal-cn | points 24; truce geneva-2025                     |
+      And I note the position as "before the extension"
+      And later the ledger records:
+        | date       | event          | key         | details            |
+        | 2025-08-11 | truce extended | geneva-2025 | expires 2025-11-10 |
+
+    Scenario: Before the Geneva extension was known, China's level rose again on 12 August
+      When I read the US tariff levels on China from 2025-01-01 to 2025-12-31 as known at "before the extension"
+      Then the series on China is:
+        | date       | added | why it changed                       |
+        | 2025-01-01 | 0     | nothing in force                     |
+        | 2025-04-10 | 125   | the reciprocal rate on China         |
+        | 2025-05-14 | 10    | 34% with 24 points suspended         |
+        | 2025-08-12 | 34    | the truce expired after 90 days      |
+
+    Scenario: Once the extension is known, China's level stays at 10% until 10 November
+      When I read the US tariff levels on China from 2025-01-01 to 2025-12-31
+      Then the series on China is:
+        | date       | added | why it changed                       |
+        | 2025-01-01 | 0     | nothing in force                     |
+        | 2025-04-10 | 125   | the reciprocal rate on China         |
+        | 2025-05-14 | 10    | 34% with 24 points suspended         |
+        | 2025-11-10 | 34    | the extended truce expired           |
+
   Rule: A layer may end on its own, take effect before it is published, and follow a list amended later
 
     Scenario Outline: A surcharge imposed for 150 days lapses on its own

@@ -87,16 +87,24 @@ def ask_rate(desk: Desk, imposer: str, hs: str, partner: str, day: str, known: s
 @when(
     parsers.re(
         r"I read the (?P<imposer>\S+) tariff levels(?: on (?P<partners>.+?))?"
-        rf"(?: as of (?P<day>{DAY})| from (?P<start>{DAY}) to (?P<end>{DAY}))"
+        rf"(?: as of (?P<day>{DAY})| from (?P<start>{DAY}) to (?P<end>{DAY}))(?: as known at (?P<known>.+))?"
     ),
     target_fixture="answer",
 )
 def read_levels(
-    desk: Desk, imposer: str, partners: str | None, day: str | None, start: str | None, end: str | None
+    desk: Desk,
+    imposer: str,
+    partners: str | None,
+    day: str | None,
+    start: str | None,
+    end: str | None,
+    known: str | None,
 ) -> dict[str, Any]:
     targets = [arg for name in re.split(r", | and ", partners or "") if name for arg in ("--target", country(name))]
     period = ["--as-of", day] if day else ["--from", start, "--to", end]
-    return desk.read("levels", "--imposer", country(imposer), *targets, *[p for p in period if p])
+    return desk.read(
+        "levels", "--imposer", country(imposer), *targets, *[p for p in period if p], *desk.known_at(known)
+    )
 
 
 # Then: the rate of one good ---------------------------------------------------------------------
