@@ -6,7 +6,8 @@
 3. It covers the good: the good's HS code starts with one of its included prefixes (`hs`, and the
    codes of its `hs_lists` as each list stands that day), or it names none (all goods), and starts
    with none of its exempt prefixes (`exempt_hs`, `exempt_lists`).
-4. It does not apply while a layer of a program it is `not_with` applies to the good (step 1-3).
+4. It does not apply while another layer of a program it is `not_with` applies to the good (steps
+   1-3): a baseline may give way to a country's own rate of its own program.
 5. It adds its rate, or, when `includes_base`, what its rate exceeds the good's base rate by.
 A layer's `exempt_share_pct` (trade freed by an origin rule) counts only in trade-weighted levels.
 """
@@ -103,7 +104,7 @@ class Layer:
             return f"not covered: outside {'; '.join(c for c in covered if c) or 'an empty list'}"
         for where, codes in self.scope.items():
             if where.startswith("exempt") and starts_with_any(code, codes):
-                prefix = next(c for c in codes if code.startswith(c))
+                prefix = next(c for c in codes if code.startswith(c) or c.startswith(code))
                 return f"exempt: {where.removeprefix('exempt ')}" + (f" ({prefix})" if where == "exempt hs" else "")
         return None
 
@@ -116,10 +117,14 @@ def _named(where: str, codes: tuple[str, ...]) -> str:
 
 
 def starts_with_any(code: str, prefixes: Iterable[str]) -> bool:
-    """Whether `code` starts with one of `prefixes` (a set is asked once per length, not per prefix)."""
+    """Whether the good `code` falls under one of `prefixes`: it starts with one, or, asked at fewer
+    digits than a listed code, that code starts with it (8517.13 is the good a list names as
+    8517.13.00). A set is asked once per length, not per prefix."""
     if isinstance(prefixes, frozenset | set):
-        return any(code[:length] in prefixes for length in range(2, len(code) + 1))
-    return any(code.startswith(prefix) for prefix in prefixes)
+        if any(code[:length] in prefixes for length in range(2, len(code) + 1)):
+            return True
+        return len(code) < 10 and any(prefix.startswith(code) for prefix in prefixes if len(prefix) > len(code))
+    return any(code.startswith(prefix) or prefix.startswith(code) for prefix in prefixes)
 
 
 @dataclass(frozen=True)
@@ -165,12 +170,13 @@ def judge(layers: Iterable[Layer], imposer: str, partner: str, code: str, base_p
             reason = layer.why_not_covered(code)
         if reason is not None:
             reasons[layer.key] = reason
-    covering = {layer.program for layer in candidates if layer.key not in reasons}
+    covering = [layer for layer in candidates if layer.key not in reasons]
     judged = []
     for layer in candidates:
         reason = reasons.get(layer.key)
         if reason is None:
-            spared_by = next((program for program in layer.not_with if program in covering), None)
+            others = {other.program for other in covering if other is not layer}
+            spared_by = next((program for program in layer.not_with if program in others), None)
             reason = f"not with {spared_by}" if spared_by is not None else None
         if reason is not None:
             judged.append(Judged(layer, False, 0.0, reason))

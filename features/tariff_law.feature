@@ -398,6 +398,22 @@ Feature: Tariff law: what one good pays, and why
         | 2026-03-01 | is suspended since 2025-11-10, with no end set |
         | 2026-03-02 | is in force since 2026-03-02                   |
 
+  Rule: A baseline gives way to a country's own rate of the same program, and only to another layer
+
+    Scenario Outline: The 10% baseline spares the goods of a country with its own reciprocal rate
+      Given the ledger records:
+        | date       | event          | key                    | details                                                      |
+        | 2025-04-05 | tariff imposed | us-ieepa-reciprocal    | imposer US; target *; rate 10%; not_with us-ieepa-reciprocal |
+        | 2025-04-09 | tariff imposed | us-ieepa-reciprocal-cn | imposer US; target CN; rate 84%; program us-ieepa-reciprocal |
+      When I ask the US rate on HS 9503.00 from <partner> as of 2025-04-12
+      Then the good pays <total>% in all
+      And the layer us-ieepa-reciprocal <verdict>
+
+      Examples:
+        | partner | total | verdict                                                |
+        | Vietnam | 10    | applies at 10%, adding 10%                             |
+        | China   | 84    | does not apply, because "not with us-ieepa-reciprocal" |
+
   Rule: Questions and rates that make no sense are refused
 
     Scenario Outline: A question naming an unknown country, a group as imposer or a malformed HS code is refused

@@ -243,18 +243,22 @@ class Ledger:
         raise WriteConflict(f"gave up after {RETRIES} write conflicts with other writers; try again")
 
     def _check_not_named(self, target: Recorded) -> None:
-        """A truce or negotiation may not lose its creation while other aggregates name it."""
+        """A truce, negotiation or product list may not lose its creation while other aggregates name it."""
         from domain.world import without_retracted
 
-        field = {"Truce": "truce", "Negotiation": "negotiation"}.get(target.kind)
-        if not target.fact.creates or field is None:
+        fields = [name for name, kind in REFERENCES if kind == target.kind]
+        if not target.fact.creates or not fields:
             return
         for recorded in without_retracted(self.store.notifications()):
-            if recorded.kind != target.kind and getattr(recorded.fact, field, None) == target.fact.key:
-                raise LedgerRuleError(
-                    f"cannot retract position {target.position}: position {recorded.position} depends on it "
-                    f"({recorded.fact.type} {recorded.fact.key} names {field} {target.fact.key}); retract that first"
-                )
+            if recorded.kind == target.kind:
+                continue
+            for name in fields:
+                if target.fact.key in _named(recorded.fact, name):
+                    raise LedgerRuleError(
+                        f"cannot retract position {target.position}: position {recorded.position} depends on it "
+                        f"({recorded.fact.type} {recorded.fact.key} names {name} {target.fact.key}); "
+                        "retract that first"
+                    )
 
     # Reading ---------------------------------------------------------------------------------
 
@@ -360,11 +364,29 @@ def _stamped(candidate: Candidate, user: str) -> Candidate:
 
 @cache
 def _references(cls: type[Fact]) -> tuple[tuple[str, str], ...]:
-    """The fields of an event type that name another aggregate, with its kind: asked once a type, as
-    asking a model's fields is not free."""
-    return tuple(
-        (name, kind) for name, kind in (("truce", "Truce"), ("negotiation", "Negotiation")) if name in cls.model_fields
-    )
+    """The fields of an event type that name another aggregate (one key, or a list of keys), with its
+    kind: asked once a type, as asking a model's fields is not free."""
+    return tuple((name, kind) for name, kind in REFERENCES if name in cls.model_fields)
+
+
+REFERENCES = (
+    ("truce", "Truce"),
+    ("negotiation", "Negotiation"),
+    ("hs_lists", "ProductList"),
+    ("exempt_lists", "ProductList"),
+)
+"""Fields that name another aggregate, and its kind."""
+
+
+def _named(fact: Fact, name: str) -> list[str]:
+    """The keys a reference field of `fact` names (none when absent)."""
+    value = getattr(fact, name, None)
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def _spoken(kind: str) -> str:
+    """A kind as a sentence names it: `ProductList` is a product list."""
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in kind).strip()
 
 
 def _blame(broken: RuleBroken, group: list[Candidate]) -> tuple[str, str, str]:
@@ -521,9 +543,9 @@ class Timelines:
     def references(self, fact: Fact) -> Iterable[tuple[str, str]]:
         """Problems with the aggregates `fact` names (`truce`, `negotiation`)."""
         for name, kind in _references(type(fact)):
-            key = getattr(fact, name)
-            if key is not None and not self.exists(kind, key):
-                yield name, f"no {kind.lower()} {key!r} in the ledger or in this import"
+            for key in _named(fact, name):
+                if not self.exists(kind, key):
+                    yield name, f"no {_spoken(kind)} {key!r} in the ledger or in this import"
 
     def _truce_end(self, key: str, day: date) -> date | None:
         from domain import fold

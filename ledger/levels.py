@@ -123,15 +123,12 @@ def level(weights: Weights, layers: Sequence[Layer], partner: str) -> Level | No
     named_as, goods = found
     applying = [layer for layer in layers if layer.in_effect() and layer.falls_on(named_as)]
     masks = [weights.coverage(layer)[goods.index] for layer in applying]
-    programs: dict[str, np.ndarray] = {}
-    for layer, mask in zip(applying, masks, strict=True):
-        held = programs.get(layer.program)
-        programs[layer.program] = mask if held is None else held | mask
     added = np.zeros(len(goods.value))
-    for layer, mask in zip(applying, masks, strict=True):
-        for program in layer.not_with:
-            if program in programs:
-                mask = mask & ~programs[program]
+    for number, (layer, mask) in enumerate(zip(applying, masks, strict=True)):
+        for program in layer.not_with:  # another layer of that program, not this one, spares the good
+            for other, (held, covered) in enumerate(zip(applying, masks, strict=True)):
+                if other != number and held.program == program:
+                    mask = mask & ~covered
         if not mask.any():
             continue
         rate = np.maximum(0.0, layer.rate_pct - goods.base) if layer.includes_base else layer.rate_pct

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from domain import LedgerError
+from domain.partners import EU, EU_MEMBERS
 from domain.stacking import Layer, judge, layers_on
 from domain.timeline import counts_from
 
@@ -188,12 +189,13 @@ def weights_held(law: TariffLaw, key: str | None = None) -> dict[str, Any]:
 
 
 def _weighed(held: Weights, targets: list[str] | None) -> list[str] | None:
-    """`targets`, each of which the weights must hold (a member state counts as the EU's when they
-    do not list it apart)."""
-    missing = [target for target in targets or () if held.of(target) is None]
+    """`targets`, each of which the weights must hold apart: a level weighs a partner's own goods (the
+    EU's goods taken whole are the EU's level, not a member's)."""
+    missing = [target for target in targets or () if target not in held.goods]
     if missing:
-        raise LedgerError(f"--target: the weights {held.key} hold no imports from {', '.join(missing)}")
-    return targets
+        grouped = " (they hold the EU's as EU)" if EU in held.goods and set(missing) & EU_MEMBERS else ""
+        raise LedgerError(f"--target: the weights {held.key} hold no imports from {', '.join(missing)}{grouped}")
+    return list(dict.fromkeys(targets)) if targets else None
 
 
 def _required(law: TariffLaw, imposer: str, key: str | None) -> Weights:

@@ -54,6 +54,8 @@ def rate(
 
     day = parse_day(as_of)
     by, on = country(imposer, "IMPOSER", group=False), country(target, "TARGET")
+    if by == on:
+        raise fail("TARGET: a country charges no tariff on its own goods; give another target")
     try:
         code = hs_code(hs)
     except ValueError as error:
@@ -138,7 +140,9 @@ def products_import(
     line: dict[str, Any] = {"key": key, "date": day.isoformat(), "sources": [{"url": url} for url in source or []]}
     with ledger(db) as opened:
         law_now = _law(opened)
-        current = law_now.codes(key, date.max) if ("ProductList", key) in law_now.world.timelines else None
+        current = law_now.codes(key, day) if ("ProductList", key) in law_now.world.timelines else None
+        if current is None and ("ProductList", key) in law_now.world.timelines:
+            raise fail(f"--date {day}: {key} is published only later; amend it on or after its first day")
         if current is None:
             line |= {"type": "ProductListPublished", "title": title, "codes": codes}
             if basis:
@@ -147,7 +151,7 @@ def products_import(
             wanted = set(codes)
             added, removed = sorted(wanted - current), sorted(current - wanted)
             if not added and not removed:
-                say(f"{key} already holds these {len(codes)} codes: nothing new to record")
+                say(f"{key} already holds these {len(codes)} codes on {day}: nothing new to record")
                 return
             line |= {"type": "ProductListAmended", "add": added or None, "remove": removed or None}
             line = {k: v for k, v in line.items() if v is not None}

@@ -194,8 +194,8 @@ def test_a_report_summarises_a_long_list_instead_of_printing_it(db: str, tmp_pat
 def test_levels_of_a_partner_the_weights_do_not_hold_are_refused(law: str) -> None:
     result = run("levels", "--imposer", "US", "--target", "JP", "--as-of", "2025-08-07", "--db", law)
     assert result.exit_code == 2 and "hold no imports from JP" in result.stderr
-    germany = as_json("levels", "--imposer", "US", "--target", "DE", "--as-of", "2025-08-07", "--db", law)
-    assert germany["levels"][0]["added_pct"] == pytest.approx(27.75)  # the EU's goods, weighed for a member
+    germany = run("levels", "--imposer", "US", "--target", "DE", "--as-of", "2025-08-07", "--db", law)
+    assert germany.exit_code == 2 and "hold no imports from DE (they hold the EU's as EU)" in germany.stderr
 
 
 def test_a_layer_naming_products_by_label_only_covers_no_good_by_code(db: str) -> None:
@@ -204,3 +204,66 @@ def test_a_layer_naming_products_by_label_only_covers_no_good_by_code(db: str) -
     answer = as_json("rate", "CN", "US", "0207", "--as-of", "2025-03-10", "--db", db)
     assert answer["added_pct"] == 0
     assert answer["layers"][0]["why"] == "not covered: names products (chicken), not HS codes"
+
+
+def test_a_baseline_gives_way_only_to_another_layer_of_its_own_program(db: str, tmp_path: Path) -> None:
+    lines = [
+        {"type": "TariffImposed", "key": "base", "date": "2025-04-05", "imposer": "US", "target": "*",
+         "rate_pct": 10, "program": "reciprocal", "not_with": ["reciprocal"]},
+        {"type": "TariffImposed", "key": "base-cn", "date": "2025-04-09", "imposer": "US", "target": "CN",
+         "rate_pct": 84, "program": "reciprocal"},
+    ]  # fmt: skip
+    events = tmp_path / "base.jsonl"
+    events.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert run("import", events, "--db", db).exit_code == 0
+    assert as_json("rate", "US", "VN", "9503", "--as-of", "2025-04-12", "--db", db)["added_pct"] == 10
+    china = as_json("rate", "US", "CN", "9503", "--as-of", "2025-04-12", "--db", db)
+    assert china["added_pct"] == 84 and china["layers"][0]["why"] == "not with reciprocal"
+
+
+def test_a_list_amended_back_in_time_counts_from_its_own_date(db: str, tmp_path: Path) -> None:
+    april, later = tmp_path / "april.txt", tmp_path / "later.txt"
+    april.write_text("8517\n8471\n")
+    later.write_text("8517\n")
+    wider = tmp_path / "wider.txt"
+    wider.write_text("8517\n8471\n8528\n")
+    for file, day in ((april, "2025-04-11"), (later, "2025-06-01"), (wider, "2025-05-01")):
+        done = run("products", "import", "electronics", file, "--date", day, "--title", "E", "--db", db)
+        assert done.exit_code == 0, done.stderr  # compared with the list as it stood on its own date
+    shown = as_json("products", "show", "electronics", "--as-of", "2025-05-15", "--db", db)
+    assert shown["codes"] == ["8471", "8517", "8528"]
+    again = run("products", "import", "electronics", later, "--date", "2025-05-10", "--title", "E", "--db", db)
+    assert again.exit_code == 2 and "would make the ProductListAmended of 2025-06-01" in again.stderr
+    early = run("products", "import", "electronics", later, "--date", "2025-04-01", "--title", "E", "--db", db)
+    assert early.exit_code == 2 and "published only later" in early.stderr
+
+
+def test_a_good_asked_at_fewer_digits_than_a_listed_code_falls_under_it(db: str, tmp_path: Path) -> None:
+    phones = tmp_path / "phones.txt"
+    phones.write_text("8517.13.00\n")
+    assert (
+        run("products", "import", "phones", phones, "--date", "2025-04-11", "--title", "P", "--db", db).exit_code == 0
+    )
+    imposed = run("tariff", "impose", "l", "--date", "2025-04-05", "--imposer", "US", "--target", "CN",
+                  "--rate-pct", "125", "--exempt-lists", "phones", "--db", db)  # fmt: skip
+    assert imposed.exit_code == 0
+    answer = as_json("rate", "US", "CN", "8517.13", "--as-of", "2025-04-12", "--db", db)
+    assert answer["added_pct"] == 0 and answer["layers"][0]["why"] == "exempt: list phones"
+
+
+def test_a_layer_must_name_lists_that_exist_and_a_named_list_cannot_lose_its_creation(db: str, tmp_path: Path) -> None:
+    missing = run("tariff", "impose", "l", "--date", "2025-04-05", "--imposer", "US", "--target", "CN",
+                  "--rate-pct", "10", "--hs-lists", "nope", "--db", db)  # fmt: skip
+    assert missing.exit_code == 2 and "no product list 'nope' in the ledger or in this import" in missing.stderr
+    codes = tmp_path / "codes.txt"
+    codes.write_text("72\n")
+    assert run("products", "import", "steel", codes, "--date", "2025-03-12", "--title", "S", "--db", db).exit_code == 0
+    assert run("tariff", "impose", "l", "--date", "2025-04-05", "--imposer", "US", "--target", "CN", "--rate-pct", "10",
+               "--hs-lists", "steel", "--db", db).exit_code == 0  # fmt: skip
+    refused = run("retract", "1", "--reason", "wrong list", "--db", db)
+    assert refused.exit_code == 2 and "names hs_lists steel" in refused.stderr
+
+
+def test_a_country_has_no_rate_on_its_own_goods(db: str) -> None:
+    result = run("rate", "US", "US", "0401", "--db", db)
+    assert result.exit_code == 2 and "on its own goods" in result.stderr
