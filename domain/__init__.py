@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 from domain.errors import InputError, LedgerError, LedgerRuleError
 
 if TYPE_CHECKING:
-    from domain import export_control, negotiation, tariff_measure, trade_flow, truce
+    from domain import export_control, negotiation, product_list, tariff_measure, trade_flow, trade_weights, truce
     from domain.events import EVENT_TYPES, Fact, Recorded, Retracted, parse_fact
     from domain.timeline import Aggregate, RuleBroken, fold
     from domain.world import World
 
-KINDS = ("Negotiation", "Truce", "ExportControl", "TariffMeasure", "TradeFlow")
-AGGREGATES = ("export_control", "negotiation", "tariff_measure", "trade_flow", "truce")
+KINDS = ("Negotiation", "Truce", "ExportControl", "TariffMeasure", "TradeFlow", "ProductList", "TradeWeights")
+AGGREGATES = ("export_control", "negotiation", "product_list", "tariff_measure", "trade_flow", "trade_weights", "truce")
 CATALOGUE = {
     **dict.fromkeys(("EVENT_TYPES", "Fact", "Recorded", "Retracted", "parse_fact"), "domain.events"),
     **dict.fromkeys(("Aggregate", "RuleBroken", "fold"), "domain.timeline"),
@@ -54,7 +54,9 @@ __all__ = [
     "fold",
     "negotiation",
     "parse_fact",
+    "product_list",
     "tariff_measure",
     "trade_flow",
+    "trade_weights",
     "truce",
 ]

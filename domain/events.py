@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
 import orjson
-from pydantic import BeforeValidator, Field, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, ValidationError
 
 from domain.errors import InputError
 from domain.values import Day, Model, Slug, Source, Text
@@ -119,19 +119,15 @@ class Fact(Model):
 
 
 class Announceable(Fact):
-    """Measures may be announced before they take effect."""
+    """Measures may be announced before they take effect, or published after it (retroactively)."""
 
     announced: Day | None = None
 
-    @model_validator(mode="after")
-    def _announced_not_after_date(self) -> Announceable:
-        if self.announced is not None and self.announced > self.date:
-            raise ValueError(f"announced ({self.announced}) is after date ({self.date})")
-        return self
-
     @property
     def start(self) -> dt.date:
-        return self.announced or self.date
+        """The first day the measure counts: its announcement, unless it was published only after
+        taking effect, when it counts from the day it took effect."""
+        return min(self.announced, self.date) if self.announced is not None else self.date
 
 
 class Retracted(Fact):

@@ -48,7 +48,7 @@ class ExportControlEased(ExportControlEvent):
 
 
 class ExportControlSuspended(ExportControlEvent, SuspensionTerms):
-    pass
+    open_ended: ClassVar[bool] = True
 
 
 class ExportControlReinstated(ExportControlEvent):

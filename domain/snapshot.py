@@ -16,7 +16,7 @@ from typing import Any
 from domain import Aggregate, Recorded
 from domain.suspension import Suspension
 
-FORMAT = 1
+FORMAT = 2
 """The layout of a state: bump it when a kind's fields or their meaning change (or the rules do), so
 that states written before are not used."""
 
@@ -30,11 +30,15 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "TariffMeasure": (
         *("imposer", "target", "products", "basis", "announced", "effective", "rate", "rate_since", "suspension"),
+        *("program", "not_with", "includes_base", "ends", "hs", "hs_lists", "exempt_hs", "exempt_lists"),
+        *("exempt_targets", "exempt_share_pct", "scoped"),
     ),
     "TradeFlow": ("reporter", "partner", "flow", "reports"),
+    "ProductList": ("title", "basis", "codes", "changed"),
+    "TradeWeights": ("imposer", "year", "partners"),
 }
 """Every attribute of each kind's state, after those all kinds share."""
-DAYS = frozenset({"start", "closed_on", "announced", "effective", "expires", "rate_since"})
+DAYS = frozenset({"start", "closed_on", "announced", "effective", "expires", "rate_since", "ends", "changed"})
 SUSPENSION_DAYS = ("start", "until", "reinstated")
 
 
@@ -72,6 +76,8 @@ def _dump(name: str, value: Any) -> Any:
         return value.isoformat()
     if name == "suspension":
         return {**asdict(value), **{d: _iso(getattr(value, d)) for d in SUSPENSION_DAYS}}
+    if name == "codes":
+        return sorted(value)
     return value
 
 
@@ -82,6 +88,8 @@ def _load(name: str, value: Any) -> Any:
         return date.fromisoformat(value)
     if name == "suspension":
         return Suspension(**{**value, **{d: _day(value[d]) for d in SUSPENSION_DAYS}})
+    if name == "codes":
+        return frozenset(value)
     return value
 
 

@@ -10,7 +10,7 @@ from pydantic import AfterValidator
 
 from domain.events import Fact
 from domain.timeline import Aggregate, TruceEnds
-from domain.values import Country, Percent, Rate
+from domain.values import Amount, Country, Percent
 
 PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
@@ -28,7 +28,7 @@ class TradeFlowReported(Fact):
     partner: Country
     flow: Literal["exports", "imports"]
     period: Annotated[str, AfterValidator(_period)]
-    value_usd: Rate | None = None
+    value_usd: Amount | None = None
     change_pct: Percent | None = None
     trend: Literal["up", "down", "flat"]
 

@@ -8,9 +8,10 @@ from datetime import date
 from functools import cache
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 
 from domain.dates import parse_date
+from domain.partners import EVERY, country_code
 
 MAX_TEXT = 4000
 """Longest free text accepted in any field (a statement, a summary, a note)."""
@@ -33,19 +34,25 @@ class Model(BaseModel):
         return row
 
 
-@cache
-def _known_country(code: str) -> bool:
-    import pycountry  # imported on first use: it loads a large database
+def _target(value: Any) -> str:
+    if isinstance(value, str) and value.strip() == EVERY:
+        return EVERY
+    return country_code(value)
 
-    return code == "EU" or pycountry.countries.get(alpha_2=code) is not None
+
+HS_CODE = re.compile(r"\d{2,10}")
+HS_IGNORED = str.maketrans("", "", ". ")
 
 
-def _country(value: Any) -> str:
+def hs_code(value: Any) -> str:
+    """A good's HS code or a prefix of one: 2 to 10 digits, dots and spaces ignored (8517.13.00 is 85171300)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
     if not isinstance(value, str):
-        raise ValueError("must be an ISO 3166-1 alpha-2 country code")
-    code = value.strip().upper()
-    if len(code) != 2 or not _known_country(code):
-        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (or EU)")
+        raise ValueError("must be an HS code (2 to 10 digits)")
+    code = value.strip().translate(HS_IGNORED)
+    if not HS_CODE.fullmatch(code):
+        raise ValueError(f"{value!r} is not an HS code (2 to 10 digits; dots and spaces ignored)")
     return code
 
 
@@ -79,6 +86,11 @@ def iso(day: date | None) -> str | None:
     return iso_day(day) if day else None
 
 
+MAX_RATE = 1000.0
+"""The highest rate or number of points accepted: above the highest tariff ever levied (a few hundred
+per cent), and far below what would overflow a sum or a chart."""
+
+
 def _percent(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("must be a number")
@@ -99,19 +111,41 @@ def _count(value: Any) -> int:
     return value
 
 
-Country = Annotated[str, BeforeValidator(_country)]
+Country = Annotated[str, BeforeValidator(country_code)]
+Target = Annotated[str, BeforeValidator(_target)]
+"""A country, EU, or `*`: every country but the imposer."""
+HsCode = Annotated[str, BeforeValidator(hs_code)]
 Slug = Annotated[str, BeforeValidator(_slug)]
 Text = Annotated[str, BeforeValidator(_text)]
 Day = Annotated[date, BeforeValidator(parse_date)]
 Percent = Annotated[float, BeforeValidator(_percent)]
 """A percentage or percentage points: finite, possibly negative (a change)."""
-Rate = Annotated[Percent, AfterValidator(lambda v: v if v >= 0 else _negative())]
+Rate = Annotated[Percent, AfterValidator(lambda v, info: _bounded(v, info) if v >= 0 else _negative())]
+Amount = Annotated[Percent, AfterValidator(lambda v: v if v >= 0 else _negative())]
+"""An amount of money: finite, not negative."""
+Share = Annotated[Percent, AfterValidator(lambda v: v if 0 <= v <= 100 else _not_a_share())]
+"""A share of trade in per cent, 0 to 100."""
 Count = Annotated[int, BeforeValidator(_count)]
 Items = Annotated[list[Text], Field(min_length=1, max_length=500)]
 
 
 def _negative() -> float:
     raise ValueError("must not be negative")
+
+
+STORED = {"stored": True}
+"""Validation context of an event read back from the log: a bound added after it was recorded is not
+applied to it, so history written under an earlier catalogue still reads."""
+
+
+def _bounded(rate: float, info: ValidationInfo) -> float:
+    if rate > MAX_RATE and not (info.context and info.context.get("stored")):
+        raise ValueError(f"must be at most {MAX_RATE:g}")
+    return rate
+
+
+def _not_a_share() -> float:
+    raise ValueError("must be between 0 and 100")
 
 
 def _url(value: Any) -> str:

@@ -22,7 +22,7 @@ from domain.errors import UnknownAggregate
 from ledger.address import database
 from ledger.collector import collector_paused
 from ledger.snapshots import Asking, Snapshot  # already loaded with the store, which needs its INTERVAL
-from ledger.store import EventStore, Write
+from ledger.store import EventStore, Write, topic_of
 
 if TYPE_CHECKING:
     from domain import Aggregate, Fact, Recorded, RuleBroken, World
@@ -271,11 +271,16 @@ class Ledger:
             return min(int(when), head)
         return self.store.last_recorded_by(parse_moment(when))
 
-    def world(self, known_at: int) -> World:
-        """Everything recorded up to `known_at`, retractions applied."""
-        from domain import World
+    def world(self, known_at: int, kinds: Iterable[str] | None = None) -> World:
+        """Everything recorded up to `known_at`, retractions applied; only the aggregates of `kinds`
+        (and the retractions among them) when given, the others never read."""
+        from domain import EVENT_TYPES, World
 
-        return World(self.store.notifications(1, known_at), known_at)
+        topics: list[str] = []
+        if kinds is not None:
+            wanted = set(kinds)
+            topics = [topic_of(cls) for cls in EVENT_TYPES.values() if cls.kind in wanted or cls.kind == "*"]
+        return World(self.store.notifications(1, known_at, topics), known_at)
 
     def read_model(self, known_at: int) -> ReadModel:
         """The persistent read model as known at `known_at`, brought up to date with the ledger first."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
@@ -41,28 +42,66 @@ def tariffs(
     product: str | None = None,
     include_lifted: bool = False,
 ) -> dict[str, Any]:
-    """Tariff layers in effect and the total per imposer→target (for all goods, or for `product`)."""
+    """Tariff layers in effect and the total per imposer→target (for all goods, or for `product`).
+
+    A layer on `*` or `EU` falls on each country it names: `target` finds it unless that country is
+    spared, and it counts in the total of every such target listed. A layer does not count in a
+    product's total while a layer of a program it is `not_with` applies to the product."""
+    from domain.partners import ALIASES, names
+
+    imposer, target = (ALIASES.get(c.upper(), c.upper()) if c else None for c in (imposer, target))
     wanted = _folded(product)
+    labels: set[str] = set()
     measures = []
     for row in source.views("TariffMeasure", as_of):
-        if (imposer and row["imposer"] != imposer.upper()) or (target and row["target"] != target.upper()):
+        if imposer and row["imposer"] != imposer:
             continue
-        if wanted and row["products"] and wanted not in {p.casefold() for p in row["products"]}:
+        if target and not names(row["target"], row.get("exempt_targets") or (), row["imposer"], target):
+            continue
+        named = {p.casefold() for p in row["products"]}
+        labels |= named
+        if wanted and not _all_goods(row) and wanted not in named:
             continue
         if row["status"] in ACTIVE or include_lifted:
             measures.append(row)
-    totals: dict[tuple[str, str], float] = defaultdict(float)
-    for row in measures:
-        if row["status"] in APPLYING and (not row["products"] or wanted):
-            totals[row["imposer"], row["target"]] += row["rate_pct"]
-    return {
+    counted = [row for row in measures if row["status"] in APPLYING and (_all_goods(row) or wanted)]
+    pairs = {(row["imposer"], target or row["target"]) for row in counted}
+    totals = {}
+    for by, on in sorted(pairs):
+        layers = [row for row in counted if row["imposer"] == by and _falls_on(row, on)]
+        programs = {row.get("program") or row["key"] for row in layers}
+        totals[by, on] = sum(
+            row["rate_pct"] for row in layers if not (wanted and programs.intersection(row.get("not_with") or ()))
+        )
+    answer = {
         **_header(source, as_of),
         "measures": measures,
         "totals": [
             {"imposer": i, "target": t, "product": product, "rate_pct": round(rate, 6)}
-            for (i, t), rate in sorted(totals.items())
+            for (i, t), rate in totals.items()
         ],
     }
+    if wanted and wanted not in labels:
+        close = difflib.get_close_matches(wanted, sorted(labels), n=3)
+        answer["note"] = f"no layer names the product {product!r}" + (
+            f" (did you mean {', '.join(close)}?)" if close else ""
+        )
+    return answer
+
+
+def _all_goods(row: dict[str, Any]) -> bool:
+    """Whether a layer names no goods in particular (its exemptions aside)."""
+    return not (row["products"] or row.get("hs") or row.get("hs_lists"))
+
+
+def _falls_on(row: dict[str, Any], target: str) -> bool:
+    """Whether a layer counts in the total on `target`: a layer on `*` counts for each country, one on
+    EU for each member; a country's total never takes a layer on another country."""
+    from domain.partners import names
+
+    if target in ("*",):
+        return row["target"] == "*"
+    return names(row["target"], row.get("exempt_targets") or (), row["imposer"], target)
 
 
 @paused

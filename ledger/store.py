@@ -23,6 +23,8 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
 
 from domain.errors import LedgerError
+from domain.values import STORED
+from domain.versions import CURRENT, upcast
 from ledger.address import is_postgres
 from ledger.snapshots import INTERVAL
 
@@ -198,10 +200,11 @@ class EventStore(Application):
         with writing as opened:
             opened.execute(f"DELETE FROM {_table(recorder)}{where}", _ids(recorder, ids) if names is not None else ())
 
-    def notifications(self, start: int = 1, stop: int | None = None) -> Iterator[Recorded]:
-        """Every event from `start` to `stop` (inclusive) in position order, read a page at a time."""
+    def notifications(self, start: int = 1, stop: int | None = None, topics: Sequence[str] = ()) -> Iterator[Recorded]:
+        """Every event from `start` to `stop` (inclusive) in position order, read a page at a time; only
+        those of `topics` when given."""
         while stop is None or start <= stop:
-            page = self.recorder.select_notifications(start, PAGE, stop=stop)
+            page = self.recorder.select_notifications(start, PAGE, stop=stop, topics=topics)
             for item in page:
                 yield decode(item.id, item.originator_version, item.topic, item.state)
             if len(page) < PAGE:
@@ -272,11 +275,12 @@ def _insert_sqlite(recorder: Any, cursor: Any, rows: Sequence[tuple[str, int, st
 
 def topic(fact: Fact) -> str:
     """Stored topics name the catalogue class, e.g. `domain.truce:TruceExtended`."""
-    return _topic(type(fact))
+    return topic_of(type(fact))
 
 
 @functools.cache
-def _topic(cls: type) -> str:
+def topic_of(cls: type) -> str:
+    """The stored topic of an event type."""
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
@@ -309,15 +313,18 @@ def encode(
 
 
 def state(fact: Fact, recorded_at: str, event: bytes | None = None) -> bytes:
-    """The stored state: `{"recorded_at": ISO time, "event": normalised event}` as compact UTF-8 JSON."""
-    return b'{"recorded_at":"%s","event":%s}' % (recorded_at.encode(), event or event_json(fact))
+    """The stored state: `{"recorded_at": ISO time, "v": catalogue version, "event": normalised event}`
+    as compact UTF-8 JSON. A state without `v` was written in version 1."""
+    return b'{"recorded_at":"%s","v":%d,"event":%s}' % (recorded_at.encode(), CURRENT, event or event_json(fact))
 
 
 def decode(position: int, version: int, stored_topic: str, state: bytes) -> Recorded:
     from domain import EVENT_TYPES, Recorded
 
     data = orjson.loads(state)  # written by `encode`: plain JSON, parsed three times faster than by json
-    fact = EVENT_TYPES[stored_topic.rpartition(":")[2]].model_validate(data["event"])
+    name = stored_topic.rpartition(":")[2]
+    fields = data["event"] if data.get("v", 1) == CURRENT else upcast(name, data["event"], data.get("v", 1))
+    fact = EVENT_TYPES[name].model_validate(fields, context=STORED)
     return Recorded(fact, position, version, datetime.fromisoformat(data["recorded_at"]))
 
 

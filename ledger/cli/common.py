@@ -64,6 +64,24 @@ def parse_day(text: str | None, option: str = "--as-of") -> date:
         raise fail(f"{option}: {error}") from None
 
 
+def country(value: str, option: str, *, group: bool = True) -> str:
+    """A country code given to a query, checked as recorded ones are (UK is GB; EU when `group`)."""
+    from domain.partners import country_code
+
+    try:
+        code = country_code(value)
+    except ValueError as error:
+        raise fail(f"{option}: {error}") from None
+    if code == "EU" and not group:
+        raise fail(f"{option}: give a country, not EU")
+    return code
+
+
+def countries(value: str | None, option: str) -> str | None:
+    """An optional country filter, checked (None when not given)."""
+    return country(value, option) if value is not None else None
+
+
 @contextmanager
 def ledger(db: str | None) -> Iterator[Ledger]:
     """Open the ledger for one command; turn every refusal into a message and its exit code."""

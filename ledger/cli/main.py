@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ledger.cli.common import AsOf, Db, Fmt, KnownAt, User, fail, is_terminal, ledger, parse_day, say, views
+from ledger.cli.common import AsOf, Db, Fmt, KnownAt, User, countries, fail, is_terminal, ledger, parse_day, say, views
 from ledger.cli.integrity import add_integrity_commands
 from ledger.cli.reports import ChangesFormat, add_report_commands
+from ledger.cli.tariff_law import add_tariff_law_commands
 from ledger.cli.typed import add_typed_commands
 from ledger.cli.upkeep import add_upkeep_commands
 from ledger.render import Format, emit
@@ -203,8 +204,11 @@ def tariffs(
     from ledger import projections
 
     day = parse_day(as_of)
+    by, on = countries(imposer, "--imposer"), countries(target, "--target")
     with views(db, known_at) as source:
-        answer = projections.tariffs(source, day, imposer, target, product, all_)
+        answer = projections.tariffs(source, day, by, on, product, all_)
+    if "note" in answer:
+        say(f"note: {answer['note']}")
     emit(answer, fmt, [("measures", MEASURE_COLUMNS), ("totals", TOTAL_COLUMNS)])
 
 
@@ -223,8 +227,9 @@ def controls(
     from ledger import projections
 
     day = parse_day(as_of)
+    by, to = countries(imposer, "--imposer"), countries(destination, "--destination")
     with views(db, known_at) as source:
-        answer = projections.controls(source, day, imposer, item, destination, all_)
+        answer = projections.controls(source, day, by, item, to, all_)
     emit(answer, fmt, [("controls", CONTROL_COLUMNS)])
 
 
@@ -326,3 +331,4 @@ add_typed_commands(app)
 add_integrity_commands(app)
 add_report_commands(app)
 add_upkeep_commands(app)
+add_tariff_law_commands(app)

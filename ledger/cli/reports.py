@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ledger.cli.common import AsOf, Db, KnownAt, fail, ledger, parse_day, say
+from ledger.cli.common import AsOf, Db, KnownAt, country, fail, ledger, parse_day, say
 
 
 class ReportFormat(StrEnum):
@@ -29,6 +30,7 @@ class ChangesFormat(StrEnum):
 class ChartKind(StrEnum):
     tariffs = "tariffs"
     controls = "controls"
+    levels = "levels"
 
 
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (default: standard output).")]
@@ -58,7 +60,13 @@ def report(
 
 
 def chart(
-    kind: Annotated[ChartKind, typer.Argument(help="tariffs: totals per imposer→target; controls: status bars.")],
+    kind: Annotated[
+        ChartKind,
+        typer.Argument(
+            help="tariffs: totals per imposer→target; controls: status bars; levels: trade-weighted levels "
+            "(needs --imposer and recorded weights)."
+        ),
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="The chart file, .svg or .png.")],
     start: Annotated[str | None, typer.Option("--from", help="First day (default: the first measure).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day (default: today).")] = None,
@@ -78,6 +86,9 @@ def chart(
         raise fail("--from is after --to")
     from ledger.reports import charts
 
+    if kind is ChartKind.levels:
+        _level_chart(output, first, last, imposer, target, known_at, db)
+        return
     with ledger(db) as opened:
         world = opened.world(opened.resolve_known_at(known_at))
     if kind is ChartKind.tariffs:
@@ -89,6 +100,33 @@ def chart(
     except OSError as error:
         raise fail(f"--output {output}: {error.strerror or error}") from None
     say(f"wrote the {kind.value} chart to {output} (to {last.isoformat()}, known at position {world.known_at})")
+
+
+def _level_chart(
+    output: Path,
+    first: date | None,
+    last: date,
+    imposer: str | None,
+    target: str | None,
+    known_at: str | None,
+    db: str | None,
+) -> None:
+    from ledger import tariff_law
+    from ledger.cli.tariff_law import reading_law
+    from ledger.reports import charts
+
+    if imposer is None:
+        raise fail("chart levels: give --imposer")
+    by = country(imposer, "--imposer", group=False)
+    targets = [country(target, "--target")] if target else None
+    with reading_law(db, known_at) as law:
+        start = first or charts.first_day(law.world, ("TariffMeasure",), last)
+        answer = tariff_law.level_series(law, by, start, last, targets)
+    try:
+        charts.save(charts.level_chart(answer, start, last, targets), str(output))
+    except OSError as error:
+        raise fail(f"--output {output}: {error.strerror or error}") from None
+    say(f"wrote the levels chart to {output} (to {last.isoformat()}, known at position {answer['known_at']})")
 
 
 def _write(path: Path, text: str) -> None:

@@ -189,7 +189,13 @@ def _dates_axis(axes: Any, start: date, end: date) -> None:
     axes.tick_params(labelsize=9)
 
 
-def draw_tariffs(series: list[TariffSeries], start: date, end: date, title: str | None = None) -> Figure:
+def draw_tariffs(
+    series: list[TariffSeries],
+    start: date,
+    end: date,
+    title: str | None = None,
+    ylabel: str = "total tariff on all goods (%)",
+) -> Figure:
     """Step lines of the totals, their suspension periods shaded, each line's last value labelled."""
     figure = _figure(8.0, 3.6)
     axes: Any = figure.add_subplot()  # dates on the x axis go through matplotlib's unit converters
@@ -209,7 +215,7 @@ def draw_tariffs(series: list[TariffSeries], start: date, end: date, title: str 
         )
     _dates_axis(axes, start, end)
     axes.set_ylim(bottom=0)
-    axes.set_ylabel("total tariff on all goods (%)", fontsize=9)
+    axes.set_ylabel(ylabel, fontsize=9)
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.set_title(title or f"Tariff totals to {end.isoformat()} (shaded: part suspended)", fontsize=10, loc="left")
     if series:
@@ -259,6 +265,40 @@ def control_chart(
 ) -> Figure:
     start = start or first_day(world, ("ExportControl",), end)
     return draw_controls(control_bars(world, end, start, imposer, destination), start, end)
+
+
+LEVEL_LINES = 6
+"""Partners drawn when none is named: the largest by trade, beside all of them together."""
+
+
+def level_lines(answer: dict[str, Any], end: date, targets: list[str] | None = None) -> list[TariffSeries]:
+    """The added rate of each partner of a `levels` series as steps: those named, else `all` and the
+    `LEVEL_LINES` largest partners by the value of their trade."""
+    by_target: dict[str, TariffSeries] = {}
+    values: dict[str, float] = {}
+    for row in answer["series"]:
+        line = by_target.setdefault(row["target"], TariffSeries(answer["imposer"], row["target"]))
+        line.days.append(date.fromisoformat(row["date"]))
+        line.rates.append(round(row["added_pct"], 1))
+        values[row["target"]] = row["value_usd"]
+    chosen = targets or ["all", *sorted((t for t in values if t != "all"), key=lambda t: -values[t])[:LEVEL_LINES]]
+    lines = [by_target[t] for t in chosen if t in by_target]
+    for line in lines:
+        if line.days[-1] != end:
+            line.days.append(end)
+            line.rates.append(line.rates[-1])
+    return lines
+
+
+def level_chart(answer: dict[str, Any], start: date, end: date, targets: list[str] | None = None) -> Figure:
+    """Trade-weighted added rates over time as steps (`answer`: a `levels --from --to` series)."""
+    return draw_tariffs(
+        level_lines(answer, end, targets),
+        start,
+        end,
+        title=f"{answer['imposer']}'s trade-weighted tariff levels to {end.isoformat()} (weights {answer['weights']})",
+        ylabel="added tariff, trade-weighted (%)",
+    )
 
 
 def save(figure: Figure, path: str) -> None:

@@ -213,7 +213,7 @@ def test_changes_between_two_days(db: str) -> None:
 
 def test_schema_is_a_json_schema_of_every_event_type() -> None:
     schema = json.loads(run("schema").stdout)
-    assert len(schema["oneOf"]) == 25
+    assert len(schema["oneOf"]) == 29
     assert schema["$defs"]["TariffImposed"]["properties"]["type"] == {"const": "TariffImposed"}
 
 

@@ -16,14 +16,14 @@ from domain import Aggregate, Recorded, RuleBroken, World, fold, parse_fact
 from domain.snapshot import COMMON, FIELDS, from_state, goes_on, to_state
 from domain.timeline import in_order
 from tests.conftest import EXAMPLE
-from tests.domain.helpers import event, timeline
+from tests.domain.helpers import LAW, event, timeline
 
 AT = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def ledger(count: int, seed: int) -> World:
-    """A generated ledger with the example's story, every event recorded in the order written."""
-    lines = [json.loads(line) for line in EXAMPLE.read_text().splitlines() if line.strip()]
+    """A generated ledger with the example's story and tariff law, every event recorded in the order written."""
+    lines = [json.loads(line) for line in EXAMPLE.read_text().splitlines() if line.strip()] + LAW
     recorded = [
         Recorded(parse_fact(line), position, 0, AT)
         for position, line in enumerate([*lines, *generated(count, seed)], start=1)

@@ -1,0 +1,287 @@
+"""`rate`, `levels`, `products` and `weights`: tariff law by good and by trade-weighted average."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ledger.cli.common import AsOf, Db, Fmt, KnownAt, User, country, fail, ledger, parse_day, say
+from ledger.render import Format, emit
+
+if TYPE_CHECKING:
+    from ledger.tariff_law import TariffLaw
+
+LAYER_COLUMNS = ("key", "program", "rate_pct", "applies", "contribution_pct", "exempt_share_pct", "why")
+LEVEL_COLUMNS = ("target", "value_usd", "added_pct", "base_pct", "total_pct")
+PRODUCT_COLUMNS = ("key", "title", "since", "count", "basis")
+
+Weights = Annotated[
+    str | None, typer.Option("--weights", help="The weights to use, by key (default: the imposer's latest year).")
+]
+
+products_app = typer.Typer(help="Lists of goods by HS code that tariff layers cover or exempt.", no_args_is_help=True)
+weights_app = typer.Typer(help="Imports by partner and good in a base year, that levels are weighted by.")
+
+
+@contextmanager
+def reading_law(db: str | None, known_at: str | None) -> Iterator[TariffLaw]:
+    """Tariff layers, lists, truces and weights as known at `--known-at` (nothing else is read)."""
+    from ledger.tariff_law import KINDS, TariffLaw
+
+    with ledger(db) as opened:
+        yield TariffLaw(opened.world(opened.resolve_known_at(known_at), KINDS))
+
+
+def rate(
+    imposer: Annotated[str, typer.Argument(help="The importing country that charges the duty, e.g. US.")],
+    target: Annotated[str, typer.Argument(help="Where the good comes from: a country code (UK is GB), or EU.")],
+    hs: Annotated[str, typer.Argument(help="The good's HS code, 2 to 10 digits (8517.13.00 is 85171300).")],
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    weights: Weights = None,
+    fmt: Fmt = Format.table,
+    db: Db = None,
+) -> None:
+    """The rate one good from one country pays on a day, with every layer and why it applies or not."""
+    from domain.values import hs_code
+    from ledger import tariff_law
+
+    day = parse_day(as_of)
+    by, on = country(imposer, "IMPOSER", group=False), country(target, "TARGET")
+    try:
+        code = hs_code(hs)
+    except ValueError as error:
+        raise fail(f"HS: {error}") from None
+    with reading_law(db, known_at) as law:
+        answer = tariff_law.rate(law, by, on, code, day, weights)
+    if fmt is not Format.json:
+        say(
+            f"{by} on HS {code} from {on}: base {answer['base_pct']:g}%"
+            + ("" if answer["base_known"] else " (not in the weights)")
+            + f" + added {answer['added_pct']:g}% = {answer['total_pct']:g}%"
+        )
+    emit(answer, fmt, [("layers", LAYER_COLUMNS)])
+
+
+def levels(
+    imposer: Annotated[str, typer.Option("--imposer", help="The importing country, e.g. US.")],
+    target: Annotated[
+        list[str] | None, typer.Option("--target", help="Only this partner (repeatable; default: every partner).")
+    ] = None,
+    weights: Weights = None,
+    as_of: AsOf = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="With --to: the series from this day, YYYY-MM-DD.")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="With --from: the series to this day, YYYY-MM-DD.")] = None,
+    known_at: KnownAt = None,
+    fmt: Fmt = Format.table,
+    db: Db = None,
+) -> None:
+    """Trade-weighted tariff levels by partner on a day, or as a series with --from and --to (a row for
+    each day a level changes). Added rate: Σ value × added ÷ Σ value over the partner's goods."""
+    from ledger import tariff_law
+
+    by = country(imposer, "--imposer", group=False)
+    partners = [country(t, "--target") for t in target or []] or None
+    series = start is not None or end is not None
+    if series and (start is None or end is None):
+        raise fail("give both --from and --to for a series, or neither (and --as-of for one day)")
+    if series and as_of is not None:
+        raise fail("give --as-of for one day, or --from and --to for a series, not both")
+    with reading_law(db, known_at) as law:
+        if series:
+            first, last = parse_day(start, "--from"), parse_day(end, "--to")
+            if first > last:
+                raise fail("--from is after --to")
+            answer = tariff_law.level_series(law, by, first, last, partners, weights)
+        else:
+            answer = tariff_law.levels(law, by, parse_day(as_of), partners, weights)
+    if series:
+        emit(answer, fmt, [("series", ("date", *LEVEL_COLUMNS))])
+    elif fmt is Format.json:
+        emit(answer, fmt, [])
+    else:  # the level of all partners together as the table's last row
+        emit(
+            {**answer, "levels": [*answer["levels"], {"target": "all", **answer["all"]}]},
+            fmt,
+            [("levels", LEVEL_COLUMNS)],
+        )
+
+
+@products_app.command("import")
+def products_import(
+    key: Annotated[str, typer.Argument(help="The list's key, e.g. us-eo14257-annex-ii.")],
+    file: Annotated[Path, typer.Argument(help="A CSV file (see --column) or a file of codes, one a line.")],
+    date_: Annotated[str, typer.Option("--date", help="The day the list takes effect, YYYY-MM-DD.")],
+    title: Annotated[str, typer.Option("--title", help="The list's title, e.g. 'EO 14257 Annex II'.")],
+    column: Annotated[
+        str | None, typer.Option("--column", help="The CSV column of codes (default: the first).")
+    ] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="Where the list is published (URL).")] = None,
+    basis: Annotated[str | None, typer.Option("--basis", help="The legal basis, e.g. 'EO 14257'.")] = None,
+    db: Db = None,
+    as_user: User = None,
+) -> None:
+    """Record a product list from a file: published if the key is new, else amended to the file's codes."""
+    from ledger.tabular import read_codes
+
+    day = parse_day(date_, "--date")
+    with _file_problems():
+        codes = read_codes(file, column)
+    line: dict[str, Any] = {"key": key, "date": day.isoformat(), "sources": [{"url": url} for url in source or []]}
+    with ledger(db) as opened:
+        law_now = _law(opened)
+        current = law_now.codes(key, date.max) if ("ProductList", key) in law_now.world.timelines else None
+        if current is None:
+            line |= {"type": "ProductListPublished", "title": title, "codes": codes}
+            if basis:
+                line["basis"] = basis
+        else:
+            wanted = set(codes)
+            added, removed = sorted(wanted - current), sorted(current - wanted)
+            if not added and not removed:
+                say(f"{key} already holds these {len(codes)} codes: nothing new to record")
+                return
+            line |= {"type": "ProductListAmended", "add": added or None, "remove": removed or None}
+            line = {k: v for k, v in line.items() if v is not None}
+        done = _record(opened, line, str(file), as_user)
+    say(f"recorded {line['type']} {key} ({len(codes)} codes) at position {done}")
+
+
+@products_app.command("show")
+def products_show(
+    key: Annotated[str, typer.Argument(help="The list's key.")],
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    fmt: Fmt = Format.table,
+    db: Db = None,
+) -> None:
+    """A product list as it stood on a day: its title, basis and codes."""
+    from ledger import tariff_law as use_cases
+
+    with reading_law(db, known_at) as law:
+        answer = use_cases.product_list(law, key, parse_day(as_of))
+    if fmt is Format.json:
+        emit(answer, fmt, [])
+        return
+    shown = {**answer, "list": [answer], "codes": [{"hs": code} for code in answer["codes"]]}
+    emit(shown, fmt, [("list", PRODUCT_COLUMNS), ("codes", ("hs",))])
+
+
+@weights_app.command("import")
+def weights_import(
+    key: Annotated[str, typer.Argument(help="The weights' key, e.g. us-imports-2024.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Parquet (.parquet) or CSV files of imports by partner and good.")
+    ],
+    imposer: Annotated[str, typer.Option("--imposer", help="The importing country, e.g. US.")],
+    year: Annotated[int, typer.Option("--year", help="The base year of the imports.", min=1900, max=2100)],
+    hs_column: Annotated[str, typer.Option("--hs-column", help="The column of HS codes.")] = "HS10",
+    partner_column: Annotated[
+        str, typer.Option("--partner-column", help="The column naming the partner.")
+    ] = "CTY_CODE",
+    value_column: Annotated[str, typer.Option("--value-column", help="The column of import values, USD.")] = "imports",
+    duty_column: Annotated[str, typer.Option("--duty-column", help="The column of duty collected, USD.")] = "duty",
+    partner_codes: Annotated[
+        Path | None,
+        typer.Option(
+            "--partner-codes", help="CSV `code,iso`: the file's partner codes as ISO alpha-2 or alpha-3, or EU."
+        ),
+    ] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="Where the data is published (URL).")] = None,
+    date_: Annotated[
+        str | None,
+        typer.Option("--date", help="The day the weights are recorded as of (default: 31 December of --year)."),
+    ] = None,
+    db: Db = None,
+    as_user: User = None,
+) -> None:
+    """Record imports by partner and good for a base year (one event per partner, with each file's SHA-256)."""
+    from ledger.tabular import read_partner_codes, read_weights
+
+    by = country(imposer, "--imposer", group=False)
+    day = parse_day(date_, "--date") if date_ else date(year, 12, 31)
+    with _file_problems():
+        mapping = read_partner_codes(partner_codes) if partner_codes is not None else None
+        partners = read_weights(files, hs_column, partner_column, value_column, duty_column, mapping)
+    from ledger.application import Candidate
+
+    candidates = []
+    for partner, report in partners.items():
+        if partner == by:
+            continue
+        names = sorted(report["files"])
+        line = {
+            "type": "WeightsReported",
+            "key": key,
+            "date": day.isoformat(),
+            "imposer": by,
+            "partner": partner,
+            "year": year,
+            "hs": report["hs"],
+            "value_usd": report["value_usd"],
+            "duty_usd": report["duty_usd"],
+            "file": ", ".join(names),
+            "sources": [{"url": url} for url in source or []],
+        }
+        if len(names) == 1:
+            line["sha256"] = report["files"][names[0]]
+        candidates.append(Candidate(_parsed(line, names[0]), names[0]))
+    with ledger(db) as opened:
+        done = opened.record(candidates, as_user)
+    rows = sum(len(report["hs"]) for report in partners.values())
+    if done.count:
+        say(f"recorded {done.count} partners' weights ({rows} rows) as {key} (positions {done.first}–{done.last})")
+    else:
+        say(f"{key} already holds these weights: nothing new to record")
+    if done.skipped:
+        say(f"skipped {done.skipped} partners already recorded")
+
+
+def _parsed(line: dict[str, Any], origin: str) -> Any:
+    from domain import InputError, parse_fact
+
+    try:
+        return parse_fact(line)
+    except InputError as error:
+        raise fail("\n".join(f"{origin}: {field}: {problem}" for field, problem in error.problems)) from None
+
+
+def _record(opened: Any, line: dict[str, Any], origin: str, as_user: str | None) -> int:
+    from ledger.application import Candidate
+
+    done = opened.record([Candidate(_parsed(line, origin), origin)], as_user)
+    return int(done.last)
+
+
+def _law(opened: Any) -> TariffLaw:
+    from ledger.tariff_law import KINDS, TariffLaw
+
+    return TariffLaw(opened.world(opened.head(), KINDS))
+
+
+@contextmanager
+def _file_problems() -> Iterator[None]:
+    """A file's problems, one a line (`FILE:LINE: column: problem`), and exit 2."""
+    from ledger.tabular import FileProblems
+
+    try:
+        yield
+    except FileProblems as problems:
+        for where, problem in problems.problems:
+            typer.echo(f"{where}: {problem}", err=True)
+        typer.echo("nothing was recorded", err=True)
+        raise typer.Exit(2) from None
+
+
+def add_tariff_law_commands(app: typer.Typer) -> None:
+    app.command("rate")(rate)
+    app.command("levels")(levels)
+    app.add_typer(products_app, name="products")
+    app.add_typer(weights_app, name="weights")

@@ -1,0 +1,187 @@
+"""Tariff law's answers: the rate one good pays, trade-weighted levels (on a day and as a series), and
+product lists — each for one `(as_of, known_at)` pair, folded from the ledger as known then."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from domain import LedgerError
+from domain.stacking import Layer, judge, layers_on
+from domain.timeline import counts_from
+
+if TYPE_CHECKING:
+    from domain import World
+    from ledger.levels import Weights
+
+KINDS = ("TariffMeasure", "ProductList", "Truce", "TradeWeights")
+"""What these answers read; negotiations, controls and trade flows are never decoded for them."""
+
+
+class TariffLaw:
+    """The tariff layers, product lists and weights of a ledger as known at one position."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self._weights: dict[str, Weights] = {}
+        self._lists: dict[tuple[str, date | None], frozenset[str] | None] = {}
+        self._layers: dict[bytes, Layer] = {}
+        """Layers by what makes them: a series meets the same layer on most of its days, and its
+        coverage masks are remembered by the very sets this keeps."""
+
+    @property
+    def known_at(self) -> int:
+        return self.world.known_at
+
+    def codes(self, key: str, day: date) -> frozenset[str] | None:
+        """A product list's codes as it stands on `day`, folded once for each of its versions."""
+        changed = max(
+            (d for r in self.world.timelines.get(("ProductList", key), ()) if (d := counts_from(r.fact)) <= day),
+            default=None,
+        )
+        if (key, changed) not in self._lists:
+            state = self.world.state("ProductList", key, day) if changed is not None else None
+            self._lists[key, changed] = state.codes if state is not None else None  # type: ignore[attr-defined]
+        return self._lists[key, changed]
+
+    def layers(self, imposer: str, day: date) -> list[Layer]:
+        """The layers of `imposer` on `day`, their lists as they stand that day."""
+        layers = []
+        for state in self.world.states("TariffMeasure", day):
+            if state.imposer != imposer:  # type: ignore[attr-defined]
+                continue
+            view = state.view(day, self.world.truce_end)
+            lists = [*(view.get("hs_lists") or ()), *(view.get("exempt_lists") or ())]
+            made = orjson.dumps(
+                [
+                    {k: v for k, v in view.items() if k != "sources"},
+                    [self.codes(n, day) is not None and id(self.codes(n, day)) for n in lists],
+                ]
+            )
+            if made not in self._layers:
+                self._layers[made] = layers_on([view], lambda key: self.codes(key, day))[0]
+            layers.append(self._layers[made])
+        return layers
+
+    def weights(self, imposer: str, key: str | None = None) -> Weights | None:
+        """The weights `key`, or the latest year's of `imposer` (None when the ledger holds none)."""
+        from ledger.levels import Weights
+
+        keys = sorted(k for kind, k in self.world.timelines if kind == "TradeWeights")
+        states = [s for k in keys if (s := self.world.state("TradeWeights", k, date.max)) is not None]
+        if key is not None:
+            states = [s for s in states if s.key == key]
+            if not states:
+                raise LedgerError(f"--weights: no weights {key!r} in the ledger (as known at {self.known_at})")
+        states = [s for s in states if s.imposer == imposer]  # type: ignore[attr-defined]
+        if key is not None and not states:
+            raise LedgerError(f"--weights: {key} holds the imports of another country than {imposer}")
+        if not states:
+            return None
+        chosen = max(states, key=lambda s: (s.year, s.key))  # type: ignore[attr-defined]
+        if chosen.key not in self._weights:
+            self._weights[chosen.key] = Weights(chosen.key, imposer, chosen.year, chosen.partners)  # type: ignore[attr-defined]
+        return self._weights[chosen.key]
+
+    def change_days(self, imposer: str, start: date, end: date) -> list[date]:
+        """The days in `[start, end]` on which a level of `imposer` may change: `start`, each day an
+        event of a layer, a list or a truce counts from, and each turn of a layer (it takes effect,
+        lapses, a suspension ends) as known on those days."""
+        days = {start}
+        for (kind, _), timeline in self.world.timelines.items():
+            if kind in ("TariffMeasure", "ProductList", "Truce"):
+                days.update(counts_from(r.fact) for r in timeline)
+        for day in sorted(days):
+            for state in self.world.states("TariffMeasure", day):
+                if state.imposer == imposer:  # type: ignore[attr-defined]
+                    days.update(turn for turn in state.turns(day, self.world.truce_end) if turn is not None)
+        return sorted(day for day in days if start <= day <= end)
+
+
+def rate(
+    law: TariffLaw, imposer: str, partner: str, code: str, as_of: date, weights: str | None = None
+) -> dict[str, Any]:
+    """The rate the good `code` from `partner` pays on `as_of`, with every layer naming the pair and why
+    it applies or not. The base rate is the good's in the weights (duty ÷ value), else 0."""
+    held = law.weights(imposer, weights)
+    base = held.base(partner, code) if held is not None else None
+    judged = judge(law.layers(imposer, as_of), imposer, partner, code, base or 0.0)
+    added = sum(j.contribution_pct for j in judged)
+    return {
+        "as_of": as_of.isoformat(),
+        "known_at": law.known_at,
+        "imposer": imposer,
+        "target": partner,
+        "hs": code,
+        "weights": held.key if held is not None else None,
+        "base_pct": round(base or 0.0, 4),
+        "base_known": base is not None,
+        "added_pct": round(added, 6),
+        "total_pct": round((base or 0.0) + added, 6),
+        "layers": [j.row() for j in judged],
+    }
+
+
+def levels(
+    law: TariffLaw, imposer: str, as_of: date, targets: list[str] | None = None, weights: str | None = None
+) -> dict[str, Any]:
+    """Each partner's trade-weighted added, base and total rate on `as_of`, and all partners' together."""
+    from ledger.levels import levels as weighted
+
+    held = _required(law, imposer, weights)
+    found, whole = weighted(held, law.layers(imposer, as_of), targets or held.partners)
+    return {
+        "as_of": as_of.isoformat(),
+        "known_at": law.known_at,
+        "imposer": imposer,
+        "weights": held.key,
+        "levels": [level.row() for level in found],
+        "all": {k: v for k, v in whole.row().items() if k != "target"},
+    }
+
+
+def level_series(
+    law: TariffLaw, imposer: str, start: date, end: date, targets: list[str] | None = None, weights: str | None = None
+) -> dict[str, Any]:
+    """The levels from `start` to `end`: a row for each partner (and `all`) on the first day and on each
+    day its level changes. Layers are evaluated only on the days they may change (`change_days`)."""
+    from ledger.levels import levels as weighted
+
+    held = _required(law, imposer, weights)
+    partners = targets or held.partners
+    series: list[dict[str, Any]] = []
+    last: dict[str, dict[str, Any]] = {}
+    for day in law.change_days(imposer, start, end):
+        found, whole = weighted(held, law.layers(imposer, day), partners)
+        for level in [*found, whole]:
+            row = level.row()
+            if last.get(level.target) != row:
+                last[level.target] = row
+                series.append({"date": day.isoformat(), **row})
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "known_at": law.known_at,
+        "imposer": imposer,
+        "weights": held.key,
+        "series": series,
+    }
+
+
+def product_list(law: TariffLaw, key: str, as_of: date) -> dict[str, Any]:
+    state = law.world.state("ProductList", key, as_of)
+    if state is None:
+        raise LedgerError(f"no product list {key!r} as of {as_of} (as known at {law.known_at})")
+    return {"as_of": as_of.isoformat(), "known_at": law.known_at, **state.view(as_of, law.world.truce_end)}
+
+
+def _required(law: TariffLaw, imposer: str, key: str | None) -> Weights:
+    held = law.weights(imposer, key)
+    if held is None:
+        raise LedgerError(
+            f"no weights of {imposer}'s imports in the ledger (as known at {law.known_at}): "
+            "record some with `dipledger weights import`"
+        )
+    return held

@@ -1,0 +1,171 @@
+"""`rate`, `levels`, `products` and `weights` through the command line, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.application.test_tariff_law import LEDGER
+
+runner = CliRunner()
+LAYERS = [line for line in LEDGER if line["type"] not in ("ProductListPublished", "WeightsReported")]
+
+
+def run(*args: Any) -> Any:
+    from ledger.cli.main import app
+
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def as_json(*args: Any) -> Any:
+    result = run(*args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def law(db: str, tmp_path: Path) -> str:
+    """A ledger with the worked cases' layers, Annex II from a CSV file and weights from a CSV file."""
+    annex = tmp_path / "annex-ii.csv"
+    annex.write_text("HTSUS\n2709.00.00\n3004\n")
+    assert run("products", "import", "us-eo14257-annex-ii", annex, "--date", "2025-04-05", "--title", "Annex II",
+               "--source", "https://www.whitehouse.gov/", "--db", db).exit_code == 0  # fmt: skip
+    weights = tmp_path / "weights.csv"
+    weights.write_text(
+        "CTY_CODE,HS10,imports,duty\n0003,0401100000,100,4\n0003,0402100000,100,20\n0003,7208100000,200,0\n"
+        "1220,2709000000,300,0\n1220,8703230000,100,2.5\n"
+    )
+    codes = tmp_path / "codes.csv"
+    codes.write_text("code,iso\n0003,EU\n1220,CAN\n")
+    done = run("weights", "import", "us-imports-2024", weights, "--imposer", "US", "--year", "2024",
+               "--partner-codes", codes, "--db", db)  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    events = tmp_path / "law.jsonl"
+    events.write_text("".join(json.dumps(line) + "\n" for line in LAYERS))
+    assert run("import", events, "--db", db).exit_code == 0
+    return db
+
+
+def test_rate_names_every_layer_and_why(law: str) -> None:
+    answer = as_json("rate", "US", "CN", "8517.13.00", "--as-of", "2025-04-12", "--db", law)
+    assert answer["hs"] == "85171300" and answer["total_pct"] == 20
+    why = {layer["key"]: layer["why"] for layer in answer["layers"]}
+    assert why["us-ieepa-reciprocal-cn"] == "exempt: hs (851713)"
+    assert set(answer) >= {"as_of", "known_at", "imposer", "target", "hs", "base_pct", "added_pct", "total_pct"}
+
+
+def test_rate_reads_the_base_from_the_weights_and_the_eu_deal_from_it(law: str) -> None:
+    answer = as_json("rate", "US", "FR", "0401", "--as-of", "2025-08-07", "--db", law)
+    assert (answer["base_pct"], answer["added_pct"], answer["total_pct"]) == (4.0, 11.0, 15.0)
+
+
+def test_rate_as_known_before_a_layer_was_recorded(law: str) -> None:
+    head = as_json("rate", "US", "CN", "8517", "--as-of", "2025-04-12", "--db", law)["known_at"]
+    earlier = as_json("rate", "US", "CN", "8517", "--as-of", "2025-04-12", "--known-at", head - 10, "--db", law)
+    assert earlier["known_at"] == head - 10 and earlier["added_pct"] < 145
+
+
+def test_levels_on_a_day_and_as_a_series(law: str) -> None:
+    answer = as_json("levels", "--imposer", "US", "--as-of", "2025-08-07", "--db", law)
+    assert answer["weights"] == "us-imports-2024"
+    assert {row["target"] for row in answer["levels"]} == {"CA", "EU"}
+    eu = next(row for row in answer["levels"] if row["target"] == "EU")
+    assert eu["added_pct"] == pytest.approx(27.75) and eu["value_usd"] == 400
+    assert set(answer["all"]) == {"value_usd", "added_pct", "base_pct", "total_pct"}
+    series = as_json("levels", "--imposer", "US", "--target", "EU", "--from", "2025-01-01", "--to", "2025-12-31",
+                     "--db", law)  # fmt: skip
+    assert [row["date"] for row in series["series"] if row["target"] == "EU"][-1] == "2025-08-07"
+    csv_rows = run("levels", "--imposer", "US", "--from", "2025-01-01", "--to", "2025-12-31", "--format", "csv",
+                   "--db", law).stdout.splitlines()  # fmt: skip
+    assert csv_rows[0] == "date,target,value_usd,added_pct,base_pct,total_pct"
+
+
+def test_chart_levels_draws_the_series(law: str, tmp_path: Path) -> None:
+    out = tmp_path / "levels.svg"
+    result = run("chart", "levels", "--imposer", "US", "--from", "2025-01-01", "--to", "2025-12-31", "-o", out,
+                 "--db", law)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "EU" in out.read_text()
+
+
+def test_products_show_the_list_as_it_stood(law: str, tmp_path: Path) -> None:
+    wider = tmp_path / "annex-ii-nov.txt"
+    wider.write_text("2709\n3004\n0901\n")
+    assert run("products", "import", "us-eo14257-annex-ii", wider, "--date", "2025-11-14", "--title", "Annex II",
+               "--db", law).exit_code == 0  # fmt: skip
+    before = as_json("products", "show", "us-eo14257-annex-ii", "--as-of", "2025-11-13", "--db", law)
+    assert before["codes"] == ["27090000", "3004"]
+    after = as_json("products", "show", "us-eo14257-annex-ii", "--as-of", "2025-11-14", "--db", law)
+    assert (after["count"], after["codes"]) == (3, ["0901", "2709", "3004"])  # the list becomes the file's codes
+    again = run("products", "import", "us-eo14257-annex-ii", wider, "--date", "2025-11-20", "--title", "Annex II",
+                "--db", law)  # fmt: skip
+    assert again.exit_code == 0 and "nothing new" in again.stderr
+
+
+def test_weights_are_recorded_once(law: str, tmp_path: Path) -> None:
+    weights = tmp_path / "weights.csv"
+    codes = tmp_path / "codes.csv"
+    again = run("weights", "import", "us-imports-2024", weights, "--imposer", "US", "--year", "2024",
+                "--partner-codes", codes, "--db", law)  # fmt: skip
+    assert again.exit_code == 0 and "nothing new" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("rate", "US", "XX", "8517"), "TARGET: 'XX' is not an ISO 3166-1"),
+        (("rate", "US", "CN", "85x7"), "HS: '85x7' is not an HS code"),
+        (("rate", "EU", "CN", "8517"), "IMPOSER: give a country, not EU"),
+        (("levels", "--imposer", "US", "--from", "2025-01-01"), "give both --from and --to"),
+        (("levels", "--imposer", "CN", "--as-of", "2025-05-01"), "no weights of CN's imports"),
+        (("levels", "--imposer", "US", "--weights", "nope"), "--weights: no weights 'nope'"),
+        (("tariffs", "--target", "ZZ"), "--target: 'ZZ' is not an ISO 3166-1"),
+        (("products", "show", "nope", "--as-of", "2025-05-01"), "no product list 'nope'"),
+        (("chart", "levels", "-o", "x.svg"), "give --imposer"),
+    ],
+)
+def test_bad_queries_exit_2_with_a_clear_message(law: str, args: tuple[str, ...], message: str) -> None:
+    result = run(*args, "--db", law)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_a_bad_weights_file_names_its_line_and_column_and_records_nothing(db: str, tmp_path: Path) -> None:
+    weights = tmp_path / "weights.csv"
+    weights.write_text("CTY_CODE,HS10,imports,duty\nCN,0401100000,100,4\nCN,04x,100,4\nCN,0402100000,lots,1\n")
+    result = run("weights", "import", "w", weights, "--imposer", "US", "--year", "2024", "--db", db)
+    assert result.exit_code == 2
+    assert f"{weights}:3: '04x' is not an HS code" in result.stderr
+    assert f"{weights}:4: imports: 'lots' is not a number" in result.stderr
+    missing = run("weights", "import", "w", weights, "--imposer", "US", "--year", "2024", "--value-column", "value",
+                  "--db", db)  # fmt: skip
+    assert missing.exit_code == 2 and "no column value" in missing.stderr
+    assert as_json("log", "--db", db)["events"] == []
+
+
+def test_a_bad_product_file_names_its_line(db: str, tmp_path: Path) -> None:
+    codes = tmp_path / "codes.csv"
+    codes.write_text("HTSUS\n8517\nphones\n")
+    result = run("products", "import", "l", codes, "--date", "2025-04-05", "--title", "T", "--db", db)
+    assert result.exit_code == 2 and f"{codes}:3: code: 'phones' is not an HS code" in result.stderr
+
+
+def test_uk_is_accepted_for_gb_in_events_and_queries(law: str) -> None:
+    answer = as_json("tariffs", "--as-of", "2025-06-10", "--target", "UK", "--db", law)
+    assert {row["key"] for row in answer["measures"]} >= {"us-s232-steel-gb"}
+    assert all(row["target"] in ("GB", "*") for row in answer["measures"])
+
+
+def test_a_target_finds_layers_on_its_group_and_on_every_country(law: str) -> None:
+    answer = as_json("tariffs", "--as-of", "2025-08-10", "--target", "DE", "--db", law)
+    assert {row["key"] for row in answer["measures"]} == {"us-ieepa-reciprocal-eu", "us-s232-steel"}
+    assert answer["totals"] == [{"imposer": "US", "target": "DE", "product": None, "rate_pct": 15.0}]
+
+
+def test_a_product_no_layer_names_is_said_so(law: str) -> None:
+    result = run("tariffs", "--as-of", "2025-08-10", "--product", "aluminum", "--db", law)
+    assert result.exit_code == 0 and "no layer names the product 'aluminum'" in result.stderr
