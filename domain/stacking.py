@@ -43,6 +43,7 @@ class Layer:
     not_with: tuple[str, ...]
     includes_base: bool
     exempt_share_pct: float
+    products: tuple[str, ...]
     scope: Mapping[str, tuple[str, ...]]
     """Where each prefix came from, for the reasons given: `hs`, `list KEY`, `exempt hs`, `exempt list KEY`."""
 
@@ -57,7 +58,7 @@ class Layer:
         for name in exempt_lists:
             scope[f"exempt list {name}"] = tuple(sorted(lists(name) or ()))
         include = None
-        if hs or hs_lists:
+        if hs or hs_lists or view.get("products"):  # labels alone name no HS code: they cover no good by code
             include = frozenset(
                 code for where, codes in scope.items() if not where.startswith("exempt") for code in codes
             )
@@ -76,6 +77,7 @@ class Layer:
             not_with=tuple(view.get("not_with") or ()),
             includes_base=bool(view.get("includes_base")),
             exempt_share_pct=float(view.get("exempt_share_pct") or 0.0),
+            products=tuple(view.get("products") or ()),
             scope=scope,
         )
 
@@ -95,6 +97,8 @@ class Layer:
 
     def why_not_covered(self, code: str) -> str | None:
         if self.include is not None and not starts_with_any(code, self.include):
+            if not any(codes for where, codes in self.scope.items() if not where.startswith("exempt")):
+                return f"not covered: names products ({', '.join(self.products)}), not HS codes"
             covered = [_named(where, codes) for where, codes in self.scope.items() if not where.startswith("exempt")]
             return f"not covered: outside {'; '.join(c for c in covered if c) or 'an empty list'}"
         for where, codes in self.scope.items():

@@ -36,14 +36,14 @@ class Weights:
 
     def __init__(self, key: str, imposer: str, year: int, partners: dict[str, dict[str, Any]]):
         self.key, self.imposer, self.year = key, imposer, year
-        self.codes = np.array(sorted({code for report in partners.values() for code in report["hs"]}))
-        position = {code: i for i, code in enumerate(self.codes.tolist())}
+        columns = {partner: np.array(report["hs"]) for partner, report in partners.items()}
+        self.codes = np.unique(np.concatenate(list(columns.values()))) if columns else np.array([], dtype=str)
         self.goods: dict[str, Goods] = {}
         for partner, report in partners.items():
             value = np.asarray(report["value_usd"], dtype=float)
             duty = np.asarray(report["duty_usd"], dtype=float)
             base = np.divide(duty * 100.0, value, out=np.zeros_like(value), where=value > 0)
-            index = np.fromiter((position[code] for code in report["hs"]), dtype=np.int64, count=len(report["hs"]))
+            index = np.searchsorted(self.codes, columns[partner])  # the codes are sorted and hold every one
             self.goods[partner] = Goods(index, value, duty, base)
         self._truncated: dict[int, np.ndarray] = {}
         self._masks: dict[tuple[frozenset[str] | None, frozenset[str]], np.ndarray] = {}

@@ -131,6 +131,7 @@ def levels(
     from ledger.levels import levels as weighted
 
     held = _required(law, imposer, weights)
+    _weighed(held, targets)
     found, whole = weighted(held, law.layers(imposer, as_of), targets or held.partners)
     return {
         "as_of": as_of.isoformat(),
@@ -150,7 +151,7 @@ def level_series(
     from ledger.levels import levels as weighted
 
     held = _required(law, imposer, weights)
-    partners = targets or held.partners
+    partners = _weighed(held, targets) or held.partners
     series: list[dict[str, Any]] = []
     last: dict[str, dict[str, Any]] = {}
     for day in law.change_days(imposer, start, end):
@@ -175,6 +176,24 @@ def product_list(law: TariffLaw, key: str, as_of: date) -> dict[str, Any]:
     if state is None:
         raise LedgerError(f"no product list {key!r} as of {as_of} (as known at {law.known_at})")
     return {"as_of": as_of.isoformat(), "known_at": law.known_at, **state.view(as_of, law.world.truce_end)}
+
+
+def weights_held(law: TariffLaw, key: str | None = None) -> dict[str, Any]:
+    """Every set of weights as known (or the one `key`): each partner's goods, value, duty and file."""
+    keys = sorted(k for kind, k in law.world.timelines if kind == "TradeWeights" and (key is None or k == key))
+    if key is not None and not keys:
+        raise LedgerError(f"no weights {key!r} in the ledger (as known at {law.known_at})")
+    views = [s.view(date.max, law.world.truce_end) for k in keys if (s := law.world.state("TradeWeights", k, date.max))]
+    return {"known_at": law.known_at, "weights": views}
+
+
+def _weighed(held: Weights, targets: list[str] | None) -> list[str] | None:
+    """`targets`, each of which the weights must hold (a member state counts as the EU's when they
+    do not list it apart)."""
+    missing = [target for target in targets or () if held.of(target) is None]
+    if missing:
+        raise LedgerError(f"--target: the weights {held.key} hold no imports from {', '.join(missing)}")
+    return targets
 
 
 def _required(law: TariffLaw, imposer: str, key: str | None) -> Weights:

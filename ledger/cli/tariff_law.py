@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 LAYER_COLUMNS = ("key", "program", "rate_pct", "applies", "contribution_pct", "exempt_share_pct", "why")
 LEVEL_COLUMNS = ("target", "value_usd", "added_pct", "base_pct", "total_pct")
 PRODUCT_COLUMNS = ("key", "title", "since", "count", "basis")
+WEIGHT_COLUMNS = ("key", "year", "partner", "goods", "value_usd", "duty_usd", "file", "sha256")
 
 Weights = Annotated[
     str | None, typer.Option("--weights", help="The weights to use, by key (default: the imposer's latest year).")
@@ -242,6 +243,26 @@ def weights_import(
         say(f"{key} already holds these weights: nothing new to record")
     if done.skipped:
         say(f"skipped {done.skipped} partners already recorded")
+
+
+@weights_app.command("show")
+def weights_show(
+    key: Annotated[str | None, typer.Argument(help="Only these weights (default: every set recorded).")] = None,
+    known_at: KnownAt = None,
+    fmt: Fmt = Format.table,
+    db: Db = None,
+) -> None:
+    """The weights recorded: for each partner its goods, their value and the duty collected, and the file."""
+    from ledger import tariff_law as use_cases
+
+    with reading_law(db, known_at) as law:
+        answer = use_cases.weights_held(law, key)
+    rows = [
+        {"key": held["key"], "year": held["year"], **partner}
+        for held in answer["weights"]
+        for partner in held["partners"]
+    ]
+    emit({**answer, "partners": rows} if fmt is not Format.json else answer, fmt, [("partners", WEIGHT_COLUMNS)])
 
 
 def _parsed(line: dict[str, Any], origin: str) -> Any:

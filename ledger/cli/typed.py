@@ -47,6 +47,7 @@ GROUPS: dict[str, dict[str, str]] = {
     "tariff": {
         "impose": "TariffImposed",
         "change-rate": "TariffRateChanged",
+        "change-scope": "TariffScopeChanged",
         "suspend": "TariffSuspended",
         "reinstate": "TariffReinstated",
         "lift": "TariffLifted",
@@ -55,7 +56,7 @@ GROUPS: dict[str, dict[str, str]] = {
 }
 
 HELP = {
-    "announced": "Day announced or signed, YYYY-MM-DD (on or before --date).",
+    "announced": "Day announced or signed, YYYY-MM-DD (after --date when published retroactively).",
     "sources": "A source: URL, or JSON {url, title, publisher, published}; repeatable.",
     "note": "Free text.",
     "parties": "A party (country code); repeatable, at least two.",
@@ -70,6 +71,17 @@ HELP = {
     "days": "Days from the effective day (or added to the current expiry).",
     "until": "First day the suspension no longer applies (exclusive), YYYY-MM-DD.",
     "truce": "The key of a truce.",
+    "target": "The target: a country code (UK is GB), EU, or * for every country but the imposer.",
+    "hs": "An HS code or prefix covered, 2 to 10 digits; repeatable (none, and no --hs-lists: all goods).",
+    "hs_lists": "The key of a product list covered; repeatable.",
+    "exempt_hs": "An HS code or prefix not covered; repeatable.",
+    "exempt_lists": "The key of a product list not covered; repeatable.",
+    "exempt_targets": "A country spared by a * or EU target; repeatable.",
+    "program": "The legal program the layer belongs to, a slug (default: its key).",
+    "not_with": "A program this layer gives way to on a good both cover; repeatable.",
+    "includes_base": "true: the rate is all-inclusive, adding only what it exceeds a good's base rate by.",
+    "exempt_share_pct": "Share of trade an origin rule frees (0-100), scaled out of trade-weighted levels.",
+    "ends": "First day the layer no longer applies (exclusive), YYYY-MM-DD.",
     "negotiation": "The key of a negotiation.",
 }
 SKIPPED = {"key", "date", "recorded_by"}

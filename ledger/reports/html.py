@@ -30,6 +30,7 @@ def render(report: Report) -> str:
         usd=model.usd,
         signed_pct=model.signed_pct,
         products=model.products,
+        scope=model.scope,
         destinations=model.destinations,
         person=model.person,
         status=model.status,

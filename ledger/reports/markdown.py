@@ -16,7 +16,7 @@ from ledger.reports.model import (
     licences,
     pct,
     person,
-    products,
+    scope,
     signed_pct,
     status,
     usd,
@@ -59,6 +59,7 @@ def render(report: Report) -> str:
     lines: list[str] = [f"# Trade-diplomacy ledger as of {report.as_of.isoformat()}", ""]
     lines += _headline(report)
     lines += _tariffs(report)
+    lines += _levels(report)
     lines += _controls(report)
     lines += _truces(report)
     lines += _negotiations(report)
@@ -110,7 +111,7 @@ def _tariffs(report: Report) -> list[str]:
             [
                 [
                     f"`{row['key']}`",
-                    text(products(row["products"])),
+                    text(scope(row)),
                     status(row["status"]),
                     pct(row["base_rate_pct"]),
                     pct(row["suspended_pct"]) if row["suspended_pct"] else "—",
@@ -121,6 +122,26 @@ def _tariffs(report: Report) -> list[str]:
                     refs(row["refs"]),
                 ]
                 for row in pair.layers
+            ],
+        )
+    return lines
+
+
+def _levels(report: Report) -> list[str]:
+    """Each imposer's trade-weighted levels: partners by the value of their trade, all of them last."""
+    lines: list[str] = []
+    for answer in report.levels:
+        lines += [f"## Trade-weighted tariff levels of {answer['imposer']} (weights {answer['weights']})", ""]
+        rows = sorted(answer["levels"], key=lambda row: -row["value_usd"])
+        lines += table(
+            ["partner", "imports", "added", "base", "total"],
+            [
+                [
+                    row["target"],
+                    usd(row["value_usd"]),
+                    *(pct(round(row[f"{k}_pct"], 2)) for k in ("added", "base", "total")),
+                ]
+                for row in [*rows, {"target": "all", **answer["all"]}]
             ],
         )
     return lines

@@ -63,6 +63,8 @@ class Report:
     statements: list[dict[str, Any]]
     changes: list[dict[str, Any]]
     sources: list[dict[str, Any]] = field(default_factory=list)
+    levels: list[dict[str, Any]] = field(default_factory=list)
+    """Each imposer's trade-weighted levels (a `levels` answer), for those whose imports are weighed."""
     charts: dict[str, str] = field(default_factory=dict)
     """Inline SVG by chart name (`tariffs`, `controls`), filled in for the HTML report."""
 
@@ -71,17 +73,32 @@ def gather(ledger: Ledger, as_of: date, known_at: int, with_charts: bool = False
     """The report of `as_of` as the ledger knew it at position `known_at` (with inline SVG charts)."""
     world = ledger.world(known_at)
     report = compose(world, as_of, ledger.head(), head_digest(ledger))
+    report.levels = weighted_levels(world, as_of)
     if with_charts:
-        report.charts = draw_charts(world, as_of)
+        report.charts = draw_charts(world, as_of, [answer["imposer"] for answer in report.levels])
     return report
 
 
-def draw_charts(world: World, as_of: date) -> dict[str, str]:
-    """Both charts as inline SVG, on one time axis from the first tariff or control to `as_of`."""
+def weighted_levels(world: World, as_of: date) -> list[dict[str, Any]]:
+    """The levels of every imposer with weights recorded, as of `as_of`."""
+    from ledger.tariff_law import TariffLaw, levels
+
+    law = TariffLaw(world)
+    imposers = sorted({state.imposer for state in world.states("TradeWeights", date.max)})  # type: ignore[attr-defined]
+    return [levels(law, imposer, as_of) for imposer in imposers]
+
+
+def draw_charts(world: World, as_of: date, weighed: list[str] | None = None) -> dict[str, str]:
+    """The charts as inline SVG, on one time axis from the first tariff or control to `as_of`: tariff
+    totals, control status, and the levels of each imposer in `weighed`."""
     from ledger.reports import charts
+    from ledger.tariff_law import TariffLaw, level_series
 
     start = charts.first_day(world, ("TariffMeasure", "ExportControl"), as_of)
     drawn = {"tariffs": charts.tariff_chart(world, as_of, start), "controls": charts.control_chart(world, as_of, start)}
+    law = TariffLaw(world)
+    for imposer in weighed or ():
+        drawn[f"levels-{imposer}"] = charts.level_chart(level_series(law, imposer, start, as_of), start, as_of)
     return {name: charts.inline_svg(figure, name) for name, figure in drawn.items()}
 
 
@@ -148,7 +165,10 @@ def changed(answer: dict[str, Any], citations: Citations) -> list[dict[str, Any]
 
 def _layered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Layers on all goods first, then by rate, highest first."""
-    return sorted(rows, key=lambda row: (bool(row["products"]), -row["rate_pct"], row["key"]))
+    return sorted(
+        rows,
+        key=lambda row: (bool(row["products"] or row.get("hs") or row.get("hs_lists")), -row["rate_pct"], row["key"]),
+    )
 
 
 def _negotiation(row: dict[str, Any], cited: Any) -> dict[str, Any]:
@@ -198,6 +218,25 @@ def products(names: list[str]) -> str:
     return ", ".join(names) if names else "all goods"
 
 
+def scope(row: dict[str, Any]) -> str:
+    """What a tariff layer covers, in words: its product labels, else its HS scope and lists, less its
+    exemptions (`HS 72, 73`; `all goods except list us-eo14257-annex-ii`)."""
+    covered = [*row["products"]]
+    if not covered:
+        covered = [*_codes("HS", row.get("hs")), *(f"list {key}" for key in row.get("hs_lists") or ())]
+    spared = [*_codes("HS", row.get("exempt_hs")), *(f"list {key}" for key in row.get("exempt_lists") or ())]
+    spared += [f"goods from {code}" for code in row.get("exempt_targets") or ()]
+    words = ", ".join(covered) if covered else "all goods"
+    return words + (f" except {', '.join(spared)}" if spared else "")
+
+
+def _codes(label: str, codes: list[str] | None) -> list[str]:
+    if not codes:
+        return []
+    shown = ", ".join(codes[:LISTED]) + (f" and {len(codes) - LISTED} more" if len(codes) > LISTED else "")
+    return [f"{label} {shown}"]
+
+
 def destinations(codes: list[str]) -> str:
     return ", ".join(codes) if codes else "all destinations"
 
@@ -228,6 +267,10 @@ def status(word: str) -> str:
     return word.replace("_", " ")
 
 
+LISTED = 12
+"""Items of a list field an event summary shows; a product list's codes or a partner's weights run to thousands."""
+
+
 def describe(entry: dict[str, Any]) -> list[tuple[str, str]]:
     """An event's own fields as `(label, words)`: `[("rate", "34%"), ("truce", "geneva-2025")]`."""
     parts = []
@@ -235,7 +278,14 @@ def describe(entry: dict[str, Any]) -> list[tuple[str, str]]:
         if name in QUIET_FIELDS or value in (None, [], ""):
             continue
         label = name.removesuffix("_pct").removesuffix("_usd").replace("_", " ")
-        if name.endswith("_pct") or name == "points":
+        if isinstance(value, list) and len(value) > LISTED:
+            if name == "value_usd":
+                text = f"{usd(sum(value))} in all"
+            elif all(isinstance(v, int | float) for v in value):
+                text = f"{len(value)} amounts, {sum(value):,.0f} in all"
+            else:
+                text = "; ".join(str(v) for v in value[:LISTED]) + f" and {len(value) - LISTED} more"
+        elif name.endswith("_pct") or name == "points":
             text = pct(value) if name != "change_pct" else signed_pct(value)
         elif name == "value_usd":
             text = usd(value)

@@ -169,3 +169,38 @@ def test_a_target_finds_layers_on_its_group_and_on_every_country(law: str) -> No
 def test_a_product_no_layer_names_is_said_so(law: str) -> None:
     result = run("tariffs", "--as-of", "2025-08-10", "--product", "aluminum", "--db", law)
     assert result.exit_code == 0 and "no layer names the product 'aluminum'" in result.stderr
+
+
+def test_reports_show_the_levels_and_each_layers_scope(law: str, tmp_path: Path) -> None:
+    markdown = run("report", "--as-of", "2025-08-10", "--db", law).stdout
+    assert "## Trade-weighted tariff levels of US (weights us-imports-2024)" in markdown
+    assert "| EU | USD 400 | 27.75% | 6% | 33.75% |" in markdown
+    assert "| `us-s232-steel` | HS 72, 73 except goods from GB |" in markdown
+    page = tmp_path / "report.html"
+    assert run("report", "--as-of", "2025-08-10", "--format", "html", "-o", page, "--db", law).exit_code == 0
+    assert 'data-level="US-EU">27.75%' in page.read_text()
+
+
+def test_a_report_summarises_a_long_list_instead_of_printing_it(db: str, tmp_path: Path) -> None:
+    codes = tmp_path / "codes.txt"
+    codes.write_text("".join(f"{8500 + n}\n" for n in range(40)))
+    assert (
+        run("products", "import", "long", codes, "--date", "2025-04-05", "--title", "Long", "--db", db).exit_code == 0
+    )
+    markdown = run("report", "--as-of", "2025-04-10", "--db", db).stdout
+    assert "8511 and 28 more" in markdown and "8539" not in markdown
+
+
+def test_levels_of_a_partner_the_weights_do_not_hold_are_refused(law: str) -> None:
+    result = run("levels", "--imposer", "US", "--target", "JP", "--as-of", "2025-08-07", "--db", law)
+    assert result.exit_code == 2 and "hold no imports from JP" in result.stderr
+    germany = as_json("levels", "--imposer", "US", "--target", "DE", "--as-of", "2025-08-07", "--db", law)
+    assert germany["levels"][0]["added_pct"] == pytest.approx(27.75)  # the EU's goods, weighed for a member
+
+
+def test_a_layer_naming_products_by_label_only_covers_no_good_by_code(db: str) -> None:
+    assert run("tariff", "impose", "cn-counter-us-agri", "--date", "2025-03-10", "--imposer", "CN", "--target", "US",
+               "--rate-pct", "15", "--products", "chicken", "--db", db).exit_code == 0  # fmt: skip
+    answer = as_json("rate", "CN", "US", "0207", "--as-of", "2025-03-10", "--db", db)
+    assert answer["added_pct"] == 0
+    assert answer["layers"][0]["why"] == "not covered: names products (chicken), not HS codes"
