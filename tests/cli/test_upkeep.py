@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
@@ -43,6 +45,33 @@ def test_rebuild_gives_the_same_answers(db: str) -> None:
     ]
 
 
+class Heard:
+    """Every line a process writes to stderr, read as it comes by a thread of its own."""
+
+    def __init__(self, process: subprocess.Popen[str]):
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.all: list[str] = []
+        self.reader = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self.reader.start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            self.all.append(line)
+            self.lines.put(line)
+
+    def until(self, words: str, seconds: float = 60) -> None:
+        """Wait for a line holding `words` (at most `seconds`)."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                if words in self.lines.get(timeout=left):
+                    return
+            except queue.Empty:
+                break
+        raise AssertionError(f"{words!r} not said within {seconds} s; heard {self.all!r}")
+
+
 def test_follow_keeps_up_with_another_writer_and_stops_on_ctrl_c(db: str) -> None:
     follower = subprocess.Popen(
         [sys.executable, "-m", "ledger", "follow", "--db", db, "--interval", "0.1"],
@@ -51,22 +80,26 @@ def test_follow_keeps_up_with_another_writer_and_stops_on_ctrl_c(db: str) -> Non
         stderr=subprocess.PIPE,
         text=True,
     )
+    heard = Heard(follower)
     ledger = Ledger(db)
     try:
-        time.sleep(1)  # let it start listening before anything is recorded
+        # The follower says where it stands once it has caught up and is listening: only then is anything
+        # recorded, and it is stopped only once it has said it reached the head (a machine too busy to
+        # start it within a second must not turn the test into a race).
+        heard.until("read model up to position 0")
         lines = [json.loads(line) for line in EXAMPLE.read_text().splitlines() if line.strip()]
         ledger.record([Candidate(parse_fact(e)) for e in lines])
+        heard.until(f"read model up to position {ledger.head()}")
         recorder = span_recorder(ledger.store)
-        deadline = time.monotonic() + 30
-        while (recorder.max_tracking_id(NAME) or 0) < ledger.head() and time.monotonic() < deadline:
-            time.sleep(0.1)
         assert recorder.max_tracking_id(NAME) == ledger.head(), "the follower caught up without any query"
     finally:
         ledger.close()
         follower.send_signal(signal.SIGINT)
-        out, err = follower.communicate(timeout=30)
+        out = follower.stdout.read() if follower.stdout is not None else ""
+        follower.wait(timeout=30)
+        heard.reader.join(timeout=30)
+    err = "".join(heard.all)
     assert follower.returncode == 0, err
     assert "Traceback" not in err
-    assert "read model up to position 36" in err
     assert err.rstrip().endswith("stopped following")
     assert out == ""
