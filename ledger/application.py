@@ -140,7 +140,10 @@ class Ledger:
     """The ledger's use cases over one database."""
 
     def __init__(self, db: str | None = None):
+        from ledger.integrity import prepare
+
         self.store = EventStore(database(db))
+        prepare(self.store)
 
     def close(self) -> None:
         self.store.close()

@@ -234,23 +234,36 @@ class EventStore(Application):
             yield cursor
 
     def insert(self, batch: Sequence[Write], recorded_at: datetime, cursor: Any = None) -> Sequence[int]:
-        """Write `(event, version, its JSON or None)` and give their positions: inside the transaction
-        of `cursor` (from `writing()`) when given, else in one transaction of their own."""
+        """Write `(event, version, its JSON or None)` with their links in the hash chain, and give their
+        positions: inside the transaction of `cursor` (from `writing()`) when given, else in one
+        transaction of their own."""
+        from ledger.integrity import Row, link
+
+        if cursor is None:
+            with self.writing() as opened:
+                return self.insert(batch, recorded_at, opened)
         at = recorded_at.isoformat()
         recorder: Any = self.recorder
-        if cursor is not None and not _is_postgres(recorder):
+        if not _is_postgres(recorder):
             rows = [
                 (_stored_id(_kind(fact), fact.key), version, topic(fact), state(fact, at, event))
                 for fact, version, event in batch
             ]
-            return _insert_sqlite(recorder, cursor, rows)
-        stored = [
-            encode(fact, version, at, aggregate_id(_kind(fact), fact.key), event) for fact, version, event in batch
-        ]
-        if cursor is None:
-            return recorder.insert_events(stored) or []
-        recorder._insert_stored_events(cursor, stored)
-        return recorder._fetch_ids_after_insert_events(cursor, stored)
+            positions = _insert_sqlite(recorder, cursor, rows)
+            ids = [str(aggregate_id(_kind(fact), fact.key)) for fact, _, _ in batch]
+            chained = [Row(p, i, r[1], r[2], r[3]) for p, i, r in zip(positions, ids, rows, strict=True)]
+        else:
+            stored = [
+                encode(fact, version, at, aggregate_id(_kind(fact), fact.key), event) for fact, version, event in batch
+            ]
+            recorder._insert_stored_events(cursor, stored)
+            positions = recorder._fetch_ids_after_insert_events(cursor, stored)
+            chained = [
+                Row(p, str(s.originator_id), s.originator_version, s.topic, s.state)
+                for p, s in zip(positions, stored, strict=True)
+            ]
+        link(self, cursor, chained)  # each event's link in the transaction that records it
+        return positions
 
 
 @functools.lru_cache(maxsize=4096)
