@@ -21,6 +21,7 @@ from domain import KINDS, LedgerError, LedgerRuleError
 from domain.errors import UnknownAggregate
 from ledger.address import database
 from ledger.collector import collector_paused
+from ledger.integrity import seal_at
 from ledger.snapshots import Asking, Snapshot  # already loaded with the store, which needs its INTERVAL
 from ledger.store import EventStore, Write
 
@@ -513,11 +514,17 @@ class Timelines:
 
     def _trusted(self, name: tuple[str, str], snapshot: Snapshot | None, events: list[Recorded]) -> Placed:
         """The aggregate from its snapshot on, while the event at the snapshot's version (read first) is
-        the one it was taken after; else the events changed under it: dropped, and all of them read."""
+        the one it was taken after and the snapshot is as sealed in that event's link when it was
+        recorded; else it is not trusted: dropped, and all the events read."""
         if snapshot is None:
             return Placed(name, events)
         at = events[0] if events else None
-        if at is not None and at.version == snapshot.version and at.fact.derived_id() == snapshot.last:
+        if (
+            at is not None
+            and at.version == snapshot.version
+            and at.fact.derived_id() == snapshot.last
+            and seal_at(self.store, at.position, self.cursor) == snapshot.stored_hash
+        ):
             return Placed(name, events[1:], snapshot)
         self.store.drop_snapshots([name], self.cursor)
         return Placed(name, self.store.aggregate(*name, self.cursor))
@@ -538,8 +545,11 @@ class Timelines:
         if snapshot is not None and placed.earlier is None:
             if self._goes_on(placed, snapshot, timeline):
                 asking = Asking(self.truce_end, snapshot.asked)
-                state = domain.fold(timeline, truces=asking, start=from_state(snapshot.state))
-                return state, max([snapshot.day, *(r.fact.date for r in timeline)]), asking.asked
+                try:
+                    state = domain.fold(timeline, truces=asking, start=from_state(snapshot.state))
+                    return state, max([snapshot.day, *(r.fact.date for r in timeline)]), asking.asked
+                except domain.RuleBroken:
+                    pass  # a refusal never rests on a snapshot alone: judged on the whole timeline below
             self._widen(placed)
             timeline = placed.live()  # with the events up to the snapshot; otherwise it is all read already
         asking = Asking(self.truce_end)

@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 GENESIS = "0" * 64
 TABLE = "dipledger_chain"
+SEALS = "dipledger_snapshot_seals"
+"""The hash of each snapshot, by the position of the event it was taken after: written with that event,
+append-only like the chain, so a snapshot changed since is not used."""
 PAGE = 10_000
 DIGEST = re.compile(r"([0-9a-f]{64})@(\d{1,18})")
 LATE = "late "
@@ -143,7 +146,7 @@ GUARDED = ("events", "chain")
 
 
 def guarded_tables(store: EventStore) -> list[str]:
-    return [events_table(store), TABLE]
+    return [events_table(store), TABLE, SEALS]
 
 
 def prepare(store: EventStore) -> None:
@@ -154,7 +157,7 @@ def prepare(store: EventStore) -> None:
     with _recorder(store).datastore.transaction(commit=False) as cursor:
         cursor.execute(*_triggers_present(store))
         present = int(cursor.fetchone()["n"])
-    if present >= 2 * len(tables) + (1 if postgres else 0):
+    if present >= 2 * len(tables) + (2 if postgres else 0):
         return
     try:
         with _recorder(store).datastore.transaction(commit=True) as cursor:
@@ -174,10 +177,10 @@ def _triggers_present(store: EventStore) -> tuple[Any, tuple[Any, ...]]:
             "SELECT (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
             "JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = %s AND t.tgname LIKE 'dipledger_%%') "
             "+ (SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
-            "WHERE s.nspname = %s AND c.relname = %s) AS n",
-            (_recorder(store).datastore.schema or "public",) * 2 + (TABLE,),
+            "WHERE s.nspname = %s AND c.relname IN (%s, %s)) AS n",
+            (_recorder(store).datastore.schema or "public",) * 2 + (TABLE, SEALS),
         )
-    return ("SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'dipledger_%'", ())
+    return ("SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'dipledger%'", ())
 
 
 def _creation(store: EventStore) -> list[Any]:
@@ -192,6 +195,11 @@ def _creation(store: EventStore) -> list[Any]:
                 "CREATE TABLE IF NOT EXISTS {chain} "
                 "(position bigint PRIMARY KEY, event_hash text NOT NULL, chain_hash text NOT NULL)",
                 chain=TABLE,
+            ),
+            statement(
+                store,
+                "CREATE TABLE IF NOT EXISTS {seals} (seal text NOT NULL, position bigint PRIMARY KEY)",
+                seals=SEALS,
             ),
             SQL(
                 "CREATE OR REPLACE FUNCTION {} () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
@@ -212,7 +220,8 @@ def _creation(store: EventStore) -> list[Any]:
         return found
     found = [
         f"CREATE TABLE IF NOT EXISTS {TABLE} "
-        "(position INTEGER PRIMARY KEY, event_hash TEXT NOT NULL, chain_hash TEXT NOT NULL)"
+        "(position INTEGER PRIMARY KEY, event_hash TEXT NOT NULL, chain_hash TEXT NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {SEALS} (seal TEXT NOT NULL, position INTEGER PRIMARY KEY)",
     ]
     for table in guarded_tables(store):
         for action in ("UPDATE", "DELETE"):
@@ -249,10 +258,24 @@ def link(store: EventStore, cursor: Any, rows: Sequence[Row]) -> None:
         last = _build_late(store, cursor, last, rows[0].id - 1)
     previous = last.chain_hash if last is not None else GENESIS
     links = []
+    seals = store.seals
     for row in rows:
         previous = chain_hash(previous, row)
         links.append(Link(row.id, event_hash(row), previous))
     _insert(store, cursor, links)
+    if seals:
+        sealed = [
+            (seal, row.id) for row in rows if (seal := seals.pop((row.originator_id, row.originator_version), None))
+        ]
+        cursor.executemany(statement(store, "INSERT INTO {seals} VALUES (?, ?)", seals=SEALS), sealed)
+
+
+def seal_at(store: EventStore, position: int, cursor: Any = None) -> str | None:
+    """The hash of the snapshot taken after the event at `position`, sealed when it was recorded."""
+    with _reading(store, cursor) as opened:
+        opened.execute(statement(store, "SELECT seal FROM {seals} WHERE position = ?", seals=SEALS), (position,))
+        found = opened.fetchone()
+        return str(found["seal"]) if found else None
 
 
 def _build_late(store: EventStore, cursor: Any, last: Link | None, stop: int) -> Link | None:

@@ -21,10 +21,11 @@ import contextlib
 import threading
 import time
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import orjson
@@ -531,16 +532,34 @@ def _truce_named(fact: Any) -> str | None:
     return truce
 
 
-def catch_up(store: EventStore, recorder: SpanRecorder, clear: bool = False) -> int:
+def catch_up(store: EventStore, recorder: SpanRecorder, clear: bool = False, head: int | None = None) -> int:
     """Project every event recorded since the read model's position (with `clear`, every event
-    recorded, the read model emptied first); return the position reached."""
+    recorded, the read model emptied first) up to `head` (default: the ledger's); return the position reached."""
     # Only the events of the kinds kept are read: trade flows are never even decoded.
     topics = [
         f"{cls.__module__}:{cls.__qualname__}" for cls in EVENT_TYPES.values() if cls is Retracted or cls.kind in CODES
     ]
-    head = store.head()
     with collector_paused():
-        return _pages(store, recorder, topics, head, clear)
+        return _pages(store, recorder, topics, store.head() if head is None else head, clear)
+
+
+@contextlib.contextmanager
+def scratch(store: EventStore, head: int) -> Iterator[SpanRecorder]:
+    """The read model projected afresh from the ledger's events up to `head`, in a temporary SQLite
+    file of its own: what the stored one must equal, and what a query reads when it may not write."""
+    import tempfile
+
+    from eventsourcing.sqlite import SQLiteDatastore
+
+    with tempfile.TemporaryDirectory(prefix="dipledger-") as folder:
+        datastore = SQLiteDatastore(str(Path(folder) / "spans.db"))
+        try:
+            recorder: Any = SQLiteSpanRecorder(datastore)
+            recorder.create_table()
+            catch_up(store, recorder, head=head)
+            yield recorder
+        finally:
+            datastore.close()
 
 
 def _pages(store: EventStore, recorder: SpanRecorder, topics: list[str], head: int, clear: bool = False) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import time
 import uuid
@@ -95,6 +96,8 @@ class EventStore(Application):
 
     def __init__(self, db: str):
         self.db = db
+        self.seals: dict[tuple[str, int], str] = {}
+        """The hashes of the snapshots taken in the current write transaction, by aggregate id and version."""
         is_new_file = "://" not in db and not os.path.exists(db)
         for attempt in range(1, OPEN_ATTEMPTS + 1):
             try:
@@ -152,7 +155,7 @@ class EventStore(Application):
     def snapshots_of(self, names: Sequence[tuple[str, str]], cursor: Any = None) -> dict[tuple[str, str], Snapshot]:
         """The snapshot of each `(kind, key)` that has one (in the current format), read through `cursor`
         when given."""
-        from ledger.snapshots import Snapshot
+        from ledger.snapshots import Snapshot, well_formed
 
         if self.snapshots is None:
             return {}
@@ -162,12 +165,17 @@ class EventStore(Application):
         with _reading(recorder, cursor) as opened:
             opened.execute(f"{sql} ORDER BY originator_version", _ids(recorder, ids))
             rows = opened.fetchall()
-        found = {}
+        found, bad = {}, []
         for row in rows:  # one a key, as each replaces the one before; else the latest wins
-            snapshot = Snapshot.decode(row["originator_version"], bytes(row["state"]))
-            if snapshot is not None:
-                found[ids[_uuid(row["originator_id"])]] = snapshot
-        return found
+            name = ids[_uuid(row["originator_id"])]
+            snapshot = well_formed(row["originator_version"], row["state"])
+            if isinstance(snapshot, Snapshot) and (snapshot.state["kind"], snapshot.state["key"]) == name:
+                found[name] = snapshot
+            elif snapshot is not None:
+                bad.append(name)
+        if bad and cursor is not None:  # a cache that cannot be checked is dropped, never a reason to fail
+            self.drop_snapshots(bad, cursor)
+        return {name: snapshot for name, snapshot in found.items() if name not in bad}
 
     def keep_snapshot(self, name: tuple[str, str], snapshot: Snapshot, cursor: Any) -> None:
         """Store `snapshot` of the aggregate `name` in place of the one before, in the transaction of
@@ -181,6 +189,8 @@ class EventStore(Application):
             topic=SNAPSHOT_TOPIC,
             state=snapshot.encode(),
         )
+        # Sealed in the link of the event it was taken after, written in this transaction (`insert`).
+        self.seals[str(stored.originator_id), snapshot.version] = hashlib.sha256(stored.state).hexdigest()
         recorder: Any = self.snapshots.recorder
         if _is_postgres(recorder):
             recorder._insert_stored_events(cursor, [stored])
@@ -226,6 +236,7 @@ class EventStore(Application):
         """A write transaction holding the ledger's write lock from its start, so that what is read
         through its cursor stays true until it commits; rolled back if the block raises."""
         recorder: Any = self.recorder
+        self.seals.clear()
         with recorder.datastore.transaction(commit=True) as cursor:
             if _is_postgres(recorder):
                 recorder._lock_table(cursor)  # EXCLUSIVE: other writers wait (up to the lock timeout), readers do not

@@ -28,11 +28,12 @@ def verify(
 ) -> None:
     """Check the hash chain, the read model and the snapshots; exit 1 naming the first position or row
     that was changed, deleted, inserted or moved."""
+    from ledger.audit import check_caches
     from ledger.integrity import check_chain
 
     with ledger(db) as opened:
         verdict = check_chain(opened.store, published)
-        problems = verdict.problems
+        problems = verdict.problems + check_caches(opened.store)
         for note in verdict.notes:
             say(f"note: {note}")
         if problems:
@@ -45,11 +46,13 @@ def verify(
         if published:
             say(
                 f"verified: the stored events up to {published.strip().lower().partition('@')[2]} lead to the "
-                f"published digest, and every event up to {verdict.digest} agrees with its link"
+                f"published digest, every event up to {verdict.digest} agrees with its link, and the read model and "
+                "snapshots agree with the events"
             )
         else:
             say(
-                f"verified: every stored event up to {verdict.digest} agrees with its link in the chain. "
+                f"verified: every stored event up to {verdict.digest} agrees with its link in the chain, and the "
+                "read model and snapshots agree with the events. "
                 "Without a digest published earlier this cannot prove the events were not rewritten together "
                 "with their links by someone able to write the database: check against a published digest "
                 "(--digest HASH@POSITION) for that"
