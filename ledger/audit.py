@@ -24,13 +24,9 @@ SPAN_COLUMNS = "id, kind, key, valid_from, valid_to, known_from, known_to, view"
 
 
 def _exists(store: EventStore, table: str) -> bool:
-    recorder: Any = store.recorder
-    with recorder.datastore.transaction(commit=False) as cursor:
-        if is_postgres(store):
-            cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS found", (f'"{recorder.datastore.schema}".{table}',))
-        else:
-            cursor.execute("SELECT count(*) > 0 AS found FROM sqlite_master WHERE name = ?", (table,))
-        return bool(cursor.fetchone()["found"])
+    from ledger.store import table_exists
+
+    return table_exists(store, table)
 
 
 def _select(store: EventStore, text: str, params: tuple[Any, ...] = (), **tables: str) -> list[Any]:

@@ -236,7 +236,8 @@ def _creation(store: EventStore) -> list[Any]:
 def has_chain(store: EventStore, cursor: Any = None) -> bool:
     """Whether the chain's table exists (a ledger of an earlier release may have none yet)."""
     if is_postgres(store):
-        sql, params = "SELECT to_regclass(%s) IS NOT NULL AS found", (f'"{_recorder(store).datastore.schema}".{TABLE}',)
+        sql = "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text)) IS NOT NULL AS found"
+        params: tuple[str, ...] = (_recorder(store).datastore.schema or "public", TABLE)
     else:
         sql, params = "SELECT count(*) > 0 AS found FROM sqlite_master WHERE name = ?", (TABLE,)
     with _reading(store, cursor) as opened:

@@ -277,7 +277,7 @@ ROW_CASTS = ("::bigint", "", "", "::bigint", "::bigint", "::bigint", "::bigint",
 def _postgres_span_recorder() -> type:
     """Defined on first use: importing eventsourcing.postgres is slow, and SQLite needs none of it."""
     from eventsourcing.postgres import PostgresTrackingRecorder
-    from psycopg.sql import SQL
+    from psycopg.sql import SQL, Identifier
 
     class PostgresSpanRecorder(_Spans, PostgresTrackingRecorder):
         """Spans in the ledger's schema, tracked in its tracking table."""
@@ -288,9 +288,10 @@ def _postgres_span_recorder() -> type:
             super().__init__(datastore, **kwargs)
             schema = datastore.schema
             self.table, self.refs, self.tracking = (
-                f'"{schema}"."{name}"' for name in (TABLE, REFS, self.tracking_table_name)
+                Identifier(schema, name).as_string(None) for name in (TABLE, REFS, self.tracking_table_name)
             )
-            names = (self.table, "bigint", f'"{TABLE}_open"', f'"{TABLE}_day"', self.refs)
+            indexes = (Identifier(f"{TABLE}_{end}").as_string(None) for end in ("open", "day"))
+            names = (self.table, "bigint", *indexes, self.refs)
             self.tables = [sql.format(*names) for sql in TABLES]
             self.sql_create_statements += [SQL(statement).format() for statement in self.tables]
 
@@ -321,13 +322,18 @@ def _postgres_span_recorder() -> type:
 
 def span_recorder(store: EventStore) -> SpanRecorder:
     """The read model's recorder, its tables created if need be (retried when another process races it)."""
+    from ledger.store import table_exists
+
     postgres = hasattr(store.recorder, "datastore") and hasattr(store.recorder.datastore, "schema")
     cls = _postgres_span_recorder() if postgres else SQLiteSpanRecorder
+    tracking = "dipledger_tracking" if postgres else "tracking"
     attempt = 0
     while True:
         attempt += 1
         try:
             recorder: Any = store.factory.tracking_recorder(cls)
+            if not store.read_only and not all(table_exists(store, t) for t in (TABLE, REFS, tracking)):
+                recorder.create_table()  # the first query of a ledger (the store creates only its own tables)
             return recorder
         except PersistenceError as error:
             if attempt == OPEN_ATTEMPTS:

@@ -28,9 +28,15 @@ def verify(
 ) -> None:
     """Check the hash chain, the read model and the snapshots; exit 1 naming the first position or row
     that was changed, deleted, inserted or moved."""
+    from domain import InputError
     from ledger.audit import check_caches
-    from ledger.integrity import check_chain
+    from ledger.integrity import check_chain, parse_digest
 
+    if published is not None:
+        try:
+            parse_digest(published)
+        except InputError as error:
+            raise fail(str(error)) from None
     with ledger(db) as opened:
         verdict = check_chain(opened.store, published)
         problems = verdict.problems + check_caches(opened.store)

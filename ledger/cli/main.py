@@ -54,7 +54,7 @@ def import_(
     from ledger.jsonl import open_lines
 
     with (
-        ledger(db) as opened,
+        ledger(db, records=True) as opened,
         _import_progress() as progress,
         open_lines(files, progress and progress.checking) as lines,
     ):
@@ -130,7 +130,7 @@ def retract(
     """Withdraw a recorded event from every view known from now on (it stays in the log)."""
     if not reason.strip():
         raise fail("--reason: must not be empty")
-    with ledger(db) as opened:
+    with ledger(db, records=True) as opened:
         done = opened.retract(position, reason, as_user)
         say(f"recorded Retracted of position {position} at position {done.position}")
 

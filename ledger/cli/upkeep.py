@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Annotated
 
 import typer
 
-from ledger.cli.common import Db, ledger, say
+from ledger.cli.common import Db, fail, ledger, say
 
 
 def rebuild(db: Db = None) -> None:
@@ -41,6 +42,34 @@ def follow(
             say("stopped following")
 
 
+def grant(
+    writer: Annotated[
+        str | None, typer.Option("--writer", help="The role that records (and keeps the caches).")
+    ] = None,
+    reader: Annotated[str | None, typer.Option("--reader", help="The role that only queries (SELECT).")] = None,
+    db: Db = None,
+) -> None:
+    """Print the SQL that gives a PostgreSQL writer role and reader role what they need of this ledger's
+    schema and nothing more; its owner runs it (`dipledger grant … | psql …`)."""
+    from ledger.address import database, is_postgres
+    from ledger.roles import script
+    from ledger.store import BadAddress, settings
+
+    address = database(db)
+    if not is_postgres(address):
+        raise fail(
+            "--db: grant is for a PostgreSQL ledger (a SQLite file's readers and writers are its file permissions)"
+        )
+    if not (writer or reader):
+        raise fail("give --writer ROLE, --reader ROLE or both")
+    try:
+        schema = settings(address)["POSTGRES_SCHEMA"] or "public"
+    except BadAddress as error:
+        raise fail(str(error)) from None
+    sys.stdout.write(script(schema, writer, reader))
+
+
 def add_upkeep_commands(app: typer.Typer) -> None:
     app.command()(rebuild)
     app.command()(follow)
+    app.command()(grant)
