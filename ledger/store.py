@@ -434,11 +434,15 @@ def state(fact: Fact, recorded_at: str, event: bytes | None = None) -> bytes:
     return b'{"recorded_at":"%s","event":%s}' % (recorded_at.encode(), event or event_json(fact))
 
 
+STORED = {"stored": True}
+"""Validation context of an event read back: text an earlier release accepted still reads."""
+
+
 def decode(position: int, version: int, stored_topic: str, state: bytes) -> Recorded:
     from domain import EVENT_TYPES, Recorded
 
     data = orjson.loads(state)  # written by `encode`: plain JSON, parsed three times faster than by json
-    fact = EVENT_TYPES[stored_topic.rpartition(":")[2]].model_validate(data["event"])
+    fact = EVENT_TYPES[stored_topic.rpartition(":")[2]].model_validate(data["event"], context=STORED)
     return Recorded(fact, position, version, datetime.fromisoformat(data["recorded_at"]))
 
 
