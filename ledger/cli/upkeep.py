@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Annotated
 
 import typer
 
-from ledger.cli.common import Db, fail, ledger, say
+from ledger.cli.common import EXIT_FAILURE, Db, fail, ledger, say
 
 
 def rebuild(db: Db = None) -> None:
@@ -69,7 +70,56 @@ def grant(
     sys.stdout.write(script(schema, writer, reader))
 
 
+def backup(
+    file: Annotated[str, typer.Argument(help="Where to write the backup (- for standard output).")],
+    db: Db = None,
+) -> None:
+    """Write the whole log as stored (positions, record times, who recorded, retractions) to FILE;
+    `restore` gives the same ledger, digest and answers."""
+    from ledger.backup import write_backup
+
+    with ledger(db) as opened:
+        try:
+            if file == "-":
+                sys.stdout.flush()
+                count, digest = write_backup(opened, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+            else:
+                descriptor = os.open(
+                    file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600
+                )  # the whole ledger: its owner's
+                with os.fdopen(descriptor, "wb") as out:
+                    count, digest = write_backup(opened, out)
+        except OSError as error:
+            raise fail(f"{file}: cannot write the backup: {error.strerror or error}", EXIT_FAILURE) from None
+    say(f"backed up {count} events, up to {digest}")
+
+
+def restore(
+    file: Annotated[str, typer.Argument(help="A backup written by `dipledger backup` (- for standard input).")],
+    db: Db = None,
+) -> None:
+    """Restore a backup into an empty ledger: the same events at the same positions, the same digest."""
+    from ledger.backup import read_backup
+    from ledger.backup import restore as restore_rows
+
+    try:
+        source = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise fail(f"{file}: {error.strerror or 'cannot be read'}") from None
+    try:
+        with ledger(db, records=True) as opened:
+            digest, rows = read_backup(source, file)
+            restore_rows(opened, digest, rows)
+    finally:
+        if source is not sys.stdin.buffer:
+            source.close()
+    say(f"restored {len(rows)} events, up to {digest}")
+
+
 def add_upkeep_commands(app: typer.Typer) -> None:
+    app.command()(backup)
+    app.command()(restore)
     app.command()(rebuild)
     app.command()(follow)
     app.command()(grant)
