@@ -288,8 +288,10 @@ class Ledger:
         if when is None or not when.strip():
             return head
         when = when.strip()
-        if when.isdigit():
+        if is_position(when):
             return min(int(when), head)
+        if when.isdigit() or (when.isdecimal() and not when.isascii()):
+            raise LedgerError(f"--known-at: {when[:40]!r} is not a position (ASCII digits, at most 18 of them)")
         return self.store.last_recorded_by(parse_moment(when))
 
     def world(self, known_at: int) -> World:
@@ -362,6 +364,11 @@ def postgres_may_write(db: str) -> bool:
     except psycopg.Error:
         return True  # opening the ledger will say what is wrong
     return bool(found and found[0])
+
+
+def is_position(text: str) -> bool:
+    """Whether `text` names a position: ASCII digits only (not `²` or `٣`), few enough for a position."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def parse_moment(text: str) -> datetime:
