@@ -101,8 +101,13 @@ def well_formed(version: Any, stored: Any) -> Snapshot | str | None:
         return "is not a JSON object"
     from domain.snapshot import FORMAT as STATE_FORMAT
 
-    if data.get("format") != [FORMAT, STATE_FORMAT]:
-        return None
+    written_in = data.get("format")
+    if written_in != [FORMAT, STATE_FORMAT]:
+        if isinstance(written_in, list) and len(written_in) == 2:
+            pairs = zip(written_in, [FORMAT, STATE_FORMAT], strict=True)
+            if all(type(n) is int and 0 < n <= now for n, now in pairs):
+                return None  # an earlier format's: never used
+        return "is of a format this version does not know"
     try:
         snapshot = Snapshot.decode(version, bytes(stored))
         assert snapshot is not None

@@ -121,3 +121,10 @@ def test_a_snapshot_stored_as_text_is_dropped_and_recording_goes_on(snapshotted:
     assert "Traceback" not in recorded.stderr
     if "://" not in snapshotted:  # (on PostgreSQL the column itself stays text, and the next snapshot with it)
         assert run("verify", "--db", snapshotted).exit_code == 0
+
+
+def test_a_seal_cannot_be_added_for_an_event_already_recorded(snapshotted: str) -> None:
+    """A forged snapshot would need a seal: the database takes one only with its event."""
+    for position in (1, 5, 999):
+        with pytest.raises(Exception, match="sealed only in the transaction"):
+            tamper(snapshotted, f"INSERT INTO dipledger_snapshot_seals VALUES ('{'0' * 64}', {position})", guarded=True)
