@@ -19,6 +19,9 @@ MAX_TEXT = 4000
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Unicode's control characters (C0, DEL, C1) except tab, line feed and carriage return."""
+UNSEEN = re.compile("[\r\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
+"""What would change how text reads without showing: a bare carriage return (which ends a CSV row),
+bidirectional embeddings, overrides and isolates, and zero-width characters."""
 URL = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)
 
 
@@ -62,7 +65,7 @@ def _slug(value: Any) -> str:
     return value
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, info: ValidationInfo | None = None) -> str:
     if not isinstance(value, str):
         raise ValueError("must be text")
     text = value.strip()
@@ -72,6 +75,11 @@ def _text(value: Any) -> str:
         raise ValueError(f"is longer than {MAX_TEXT} characters")
     if CONTROL.search(text):
         raise ValueError("contains control characters")
+    unseen = UNSEEN.search(text)
+    if unseen and not (info is not None and info.context and info.context.get("stored")):  # stored: it reads
+        raise ValueError(
+            f"contains U+{ord(unseen[0]):04X}: a carriage return, bidirectional control or zero-width character"
+        )
     return text
 
 
@@ -148,8 +156,8 @@ def _not_a_share() -> float:
     raise ValueError("must be between 0 and 100")
 
 
-def _url(value: Any) -> str:
-    url = _text(value)
+def _url(value: Any, info: ValidationInfo | None = None) -> str:
+    url = _text(value, info)
     if not URL.fullmatch(url):
         raise ValueError("must be an http:// or https:// address")
     return url

@@ -6,6 +6,7 @@ import getpass
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
@@ -19,10 +20,11 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 import domain
 from domain import KINDS, LedgerError, LedgerRuleError
 from domain.errors import UnknownAggregate
-from ledger.address import database
+from ledger.address import database, is_postgres
 from ledger.collector import collector_paused
+from ledger.integrity import seal_at
 from ledger.snapshots import Asking, Snapshot  # already loaded with the store, which needs its INTERVAL
-from ledger.store import EventStore, Write, topic_of
+from ledger.store import EventStore, Write, redact, topic_of
 
 if TYPE_CHECKING:
     from domain import Aggregate, Fact, Recorded, RuleBroken, World
@@ -139,10 +141,29 @@ def current_user(given: str | None = None) -> str:
 class Ledger:
     """The ledger's use cases over one database."""
 
-    def __init__(self, db: str | None = None):
-        self.store = EventStore(database(db))
+    def __init__(self, db: str | None = None, create: bool = True, read_only: bool | None = None):
+        """Open the ledger at `db` (see `ledger.address.database`). `create`: make it if it does not
+        exist (commands that record); else it must exist (queries). `read_only`: create and write
+        nothing, reading the read model afresh when the stored one is behind; None: when the database
+        lets this user write nothing (a read-only file, a SELECT-only role) or `DIPLEDGER_READ_ONLY=1`."""
+        from ledger.integrity import prepare
+
+        address = database(db)
+        if read_only is None:
+            read_only = not create and is_read_only(address)
+        if create and _asked_read_only():
+            raise LedgerError("the ledger is opened read-only (DIPLEDGER_READ_ONLY): nothing was recorded")
+        if create and is_postgres(address) and not postgres_may_write(address):
+            raise LedgerError(f"this role may not record into the ledger at {redact(address)}: it may only query it")
+        self.store = EventStore(address, create=create, read_only=read_only)
+        self.read_only = read_only
+        self.scratch = ExitStack()
+        """The read model projected afresh for a read-only ledger, while it is open."""
+        if not read_only:
+            prepare(self.store)
 
     def close(self) -> None:
+        self.scratch.close()
         self.store.close()
 
     # Recording -------------------------------------------------------------------------------
@@ -271,8 +292,10 @@ class Ledger:
         if when is None or not when.strip():
             return head
         when = when.strip()
-        if when.isdigit():
+        if is_position(when):
             return min(int(when), head)
+        if when.isdigit() or (when.isdecimal() and not when.isascii()):
+            raise LedgerError(f"--known-at: {when[:40]!r} is not a position (ASCII digits, at most 18 of them)")
         return self.store.last_recorded_by(parse_moment(when))
 
     def world(self, known_at: int, kinds: Iterable[str] | None = None) -> World:
@@ -288,8 +311,11 @@ class Ledger:
 
     def read_model(self, known_at: int) -> ReadModel:
         """The persistent read model as known at `known_at`, brought up to date with the ledger first."""
-        from ledger.read_model import NAME, ReadModel, catch_up, span_recorder
+        from ledger.read_model import NAME, ReadModel, catch_up, scratch, span_recorder
 
+        if self.read_only:
+            recorder = self.scratch.enter_context(scratch(self.store, self.head()))
+            return ReadModel(recorder, known_at)
         recorder = span_recorder(self.store)
         if (recorder.max_tracking_id(NAME) or 0) < self.head():
             catch_up(self.store, recorder)
@@ -333,6 +359,50 @@ class Ledger:
         from domain.world import without_retracted
 
         return without_retracted(self.store.notifications())
+
+
+def is_read_only(db: str) -> bool:
+    """Whether the ledger at `db` is to be read without writing: asked for (`DIPLEDGER_READ_ONLY=1`),
+    a SQLite file (or its folder) this user may not write, or a PostgreSQL role that may not insert."""
+    if _asked_read_only():
+        return True
+    if is_postgres(db):
+        return not postgres_may_write(db)
+    path = os.path.abspath(db)
+    return not (os.access(path, os.W_OK) and os.access(os.path.dirname(path), os.W_OK))
+
+
+def _asked_read_only() -> bool:
+    return os.environ.get("DIPLEDGER_READ_ONLY", "").strip().lower() in ("1", "yes", "true")
+
+
+def postgres_may_write(db: str) -> bool:
+    import psycopg
+
+    from ledger.store import settings
+
+    env = settings(db)
+    try:
+        with psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=5,
+        ) as connection:
+            found = connection.execute(
+                "SELECT has_table_privilege(format('%%I.%%I', %s::text, 'dipledger_events'), 'INSERT')",
+                (env["POSTGRES_SCHEMA"] or "public",),
+            ).fetchone()
+    except psycopg.Error:
+        return True  # opening the ledger will say what is wrong
+    return bool(found and found[0])
+
+
+def is_position(text: str) -> bool:
+    """Whether `text` names a position: ASCII digits only (not `²` or `٣`), few enough for a position."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def parse_moment(text: str) -> datetime:
@@ -562,11 +632,17 @@ class Timelines:
 
     def _trusted(self, name: tuple[str, str], snapshot: Snapshot | None, events: list[Recorded]) -> Placed:
         """The aggregate from its snapshot on, while the event at the snapshot's version (read first) is
-        the one it was taken after; else the events changed under it: dropped, and all of them read."""
+        the one it was taken after and the snapshot is as sealed in that event's link when it was
+        recorded; else it is not trusted: dropped, and all the events read."""
         if snapshot is None:
             return Placed(name, events)
         at = events[0] if events else None
-        if at is not None and at.version == snapshot.version and at.fact.derived_id() == snapshot.last:
+        if (
+            at is not None
+            and at.version == snapshot.version
+            and at.fact.derived_id() == snapshot.last
+            and seal_at(self.store, at.position, self.cursor) == snapshot.stored_hash
+        ):
             return Placed(name, events[1:], snapshot)
         self.store.drop_snapshots([name], self.cursor)
         return Placed(name, self.store.aggregate(*name, self.cursor))
@@ -587,8 +663,11 @@ class Timelines:
         if snapshot is not None and placed.earlier is None:
             if self._goes_on(placed, snapshot, timeline):
                 asking = Asking(self.truce_end, snapshot.asked)
-                state = domain.fold(timeline, truces=asking, start=from_state(snapshot.state))
-                return state, max([snapshot.day, *(r.fact.date for r in timeline)]), asking.asked
+                try:
+                    state = domain.fold(timeline, truces=asking, start=from_state(snapshot.state))
+                    return state, max([snapshot.day, *(r.fact.date for r in timeline)]), asking.asked
+                except domain.RuleBroken:
+                    pass  # a refusal never rests on a snapshot alone: judged on the whole timeline below
             self._widen(placed)
             timeline = placed.live()  # with the events up to the snapshot; otherwise it is all read already
         asking = Asking(self.truce_end)

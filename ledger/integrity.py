@@ -1,4 +1,4 @@
-"""Tamper evidence: every stored event is chained by SHA-256, and the chain can be checked.
+"""Tamper evidence: every stored event is chained by SHA-256 as it is recorded, and the chain can be checked.
 
 The chain covers the rows exactly as stored (topic and state bytes), not a re-encoding:
 
@@ -10,39 +10,52 @@ where POSITION and VERSION are decimal, AGGREGATE-ID is the UUID with hyphens, T
 topic (`domain.truce:TruceExtended`) and PAYLOAD the stored state bytes. The chain over positions
 1…P (positions may skip numbers on PostgreSQL) is published as the digest `HASH@P`.
 
-The chain lives in the ledger's own database, in a table kept by an eventsourcing tracking
-recorder: each page of links is written in one transaction with the position it reaches, so
-catching up is exactly-once and resumes where it stopped. It is caught up before every `digest`
-and `verify`. Each link also keeps the hash of its row without the position, so `verify` can tell
-an edited row from one moved to another position.
+Each event's link is written in the transaction that records the event (`link`), under the ledger's
+write lock, so no event is ever stored without its link. Each link also keeps the hash of its row
+without the position, so `verify` can tell an edited row from one moved to another position.
+
+The chain table's row 0 is its origin: `late N` says that the links up to position N were built
+after their events were recorded (by an earlier release, which chained lazily, on the first
+`digest`), N = 0 that every link was written with its event. A ledger without it is one written by
+an earlier release and not yet written to since: its missing links are computed on reading, and the
+first recording builds them, once, under the write lock, and writes the origin.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
-
-from eventsourcing.persistence import IntegrityError, Notification, OperationalError, PersistenceError, Tracking
-from eventsourcing.sqlite import SQLiteTrackingRecorder
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from domain.errors import InputError
-from ledger.store import OPEN_ATTEMPTS, StorageError
+from ledger.store import StorageError
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
     from ledger.store import EventStore
 
 GENESIS = "0" * 64
-CHAIN = "chain"
-"""The chain's name in the tracking table."""
 TABLE = "dipledger_chain"
+SEALS = "dipledger_snapshot_seals"
+"""The hash of each snapshot, by the position of the event it was taken after: written with that event,
+append-only like the chain, so a snapshot changed since is not used."""
 PAGE = 10_000
-DIGEST = re.compile(r"([0-9a-f]{64})@(\d+)")
+DIGEST = re.compile(r"([0-9a-f]{64})@(\d{1,18})")
+LATE = "late "
+"""How the origin row's `event_hash` begins: `late N`."""
+
+
+class Row(NamedTuple):
+    """A stored event as the chain reads it (the attributes of eventsourcing's `Notification`)."""
+
+    id: int
+    originator_id: Any
+    originator_version: int
+    topic: str
+    state: Any
 
 
 class Link(NamedTuple):
@@ -54,16 +67,28 @@ class Link(NamedTuple):
 
 @dataclass(frozen=True)
 class Problem:
-    """Where the stored events and the chain, or a published digest, disagree."""
+    """Where the stored events and the chain, a published digest, or what queries read disagree."""
 
     position: int
     problem: str
+    where: str = ""
+    """What is wrong when it is not an event's row: a read-model row, a snapshot."""
 
     def __str__(self) -> str:
-        return f"position {self.position}: {self.problem}"
+        return f"{self.where or f'position {self.position}'}: {self.problem}"
 
 
-def content(row: Notification) -> bytes:
+@dataclass
+class Verdict:
+    """What `verify` found: its problems (none: verified), and what it proved and could not."""
+
+    problems: list[Problem]
+    head: int
+    digest: str
+    notes: list[str]
+
+
+def content(row: Row | Any) -> bytes:
     """The row without its position: aggregate id, version, type and payload, as stored."""
     return f"{row.originator_id}\n{row.originator_version}\n{row.topic}\n".encode() + _payload(row.state)
 
@@ -75,145 +100,305 @@ def _payload(state: object) -> bytes:
     return str(state).encode("utf-8", "surrogateescape")
 
 
-def event_hash(row: Notification) -> str:
+def event_hash(row: Row | Any) -> str:
     return hashlib.sha256(content(row)).hexdigest()
 
 
-def chain_hash(previous: str, row: Notification) -> str:
+def chain_hash(previous: str, row: Row | Any) -> str:
     return hashlib.sha256(previous.encode() + f"{row.id}\n".encode() + content(row)).hexdigest()
 
 
-# The chain table -------------------------------------------------------------------------------
+# The tables ---------------------------------------------------------------------------------------
 
 
-class ChainRecorder(Protocol):
-    def max_tracking_id(self, application_name: str) -> int | None: ...
-    def insert_links(self, links: Sequence[Link], tracking: Tracking) -> None: ...
-    def links(self, after: int, limit: int) -> list[Link]: ...
-    def last_link(self, at_most: int) -> Link | None: ...
-    def position_of(self, event_hash: str) -> int | None: ...
+def _recorder(store: EventStore) -> Any:
+    """The store's recorder, whose datastore and table names the chain's statements use."""
+    return store.recorder
 
 
-class _Links:
-    """The chain table's statements, for either database (`table` qualified, `mark` a placeholder)."""
-
-    table: str
-    mark: str
-    datastore: Any
-
-    if TYPE_CHECKING:  # supplied by the tracking recorder this is mixed into
-
-        def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
-
-    def insert_links(self, links: Sequence[Link], tracking: Tracking) -> None:
-        """The links and the position they reach, in one transaction (a repeat raises IntegrityError)."""
-        m = self.mark
-        with self.datastore.transaction(commit=True) as cursor:
-            cursor.executemany(f"INSERT INTO {self.table} VALUES ({m}, {m}, {m})", links)
-            self._insert_tracking(cursor, tracking)
-
-    def links(self, after: int, limit: int) -> list[Link]:
-        return self._select(f"WHERE position > {self.mark} ORDER BY position LIMIT {self.mark}", (after, limit))
-
-    def last_link(self, at_most: int) -> Link | None:
-        found = self._select(f"WHERE position <= {self.mark} ORDER BY position DESC LIMIT 1", (at_most,))
-        return found[0] if found else None
-
-    def position_of(self, event_hash: str) -> int | None:
-        found = self._select(f"WHERE event_hash = {self.mark} ORDER BY position LIMIT 1", (event_hash,))
-        return found[0].position if found else None
-
-    def _select(self, clause: str, params: tuple[Any, ...]) -> list[Link]:
-        with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT position, event_hash, chain_hash FROM {self.table} {clause}", params)
-            return [Link(row["position"], row["event_hash"], row["chain_hash"]) for row in cursor.fetchall()]
+def is_postgres(store: EventStore) -> bool:
+    return hasattr(_recorder(store).datastore, "schema")
 
 
-class SQLiteChainRecorder(_Links, SQLiteTrackingRecorder):
-    """The chain table beside `stored_events`, tracked in SQLite's `tracking` table."""
+def statement(store: EventStore, text: str, **tables: str) -> Any:
+    """`text` with each `{name}` a table of the ledger (in its schema on PostgreSQL, quoted as an
+    identifier by psycopg) and `?` its parameters."""
+    if is_postgres(store):
+        from psycopg.sql import SQL, Identifier
 
-    table, mark = TABLE, "?"
+        schema = _recorder(store).datastore.schema or "public"
+        return SQL(text.replace("%", "%%").replace("?", "%s")).format(
+            **{key: Identifier(schema, name) for key, name in tables.items()}
+        )
+    return text.format(**{key: f'"{name}"' for key, name in tables.items()})
 
-    def construct_create_table_statements(self) -> list[str]:
-        return [
-            *super().construct_create_table_statements(),
-            f"CREATE TABLE IF NOT EXISTS {TABLE} "
-            "(position INTEGER PRIMARY KEY, event_hash TEXT NOT NULL, chain_hash TEXT NOT NULL)",
+
+def events_table(store: EventStore) -> str:
+    return str(_recorder(store).events_table_name)
+
+
+def position_column(store: EventStore) -> str:
+    return "notification_id" if is_postgres(store) else "rowid"
+
+
+GUARDED = ("events", "chain")
+"""The tables the database keeps append-only: an UPDATE or DELETE of a row is refused."""
+
+
+def guarded_tables(store: EventStore) -> list[str]:
+    return [events_table(store), TABLE, SEALS]
+
+
+def prepare(store: EventStore) -> None:
+    """Create the chain's table and the triggers that keep the events and the chain append-only,
+    where they are missing (looked up first: most openings find them)."""
+    postgres = is_postgres(store)
+    tables = guarded_tables(store)
+    with _recorder(store).datastore.transaction(commit=False) as cursor:
+        cursor.execute(*_triggers_present(store))
+        present = int(cursor.fetchone()["n"])
+    if present >= 2 * len(tables) + (2 if postgres else 0):
+        return
+    try:
+        with _recorder(store).datastore.transaction(commit=True) as cursor:
+            if postgres:
+                cursor.execute(
+                    statement(store, "LOCK TABLE {events} IN EXCLUSIVE MODE", events=events_table(store))
+                )  # two processes creating the same triggers at once would clash
+            for sql in _creation(store):
+                cursor.execute(sql)
+    except Exception as error:  # the driver's own message
+        raise StorageError(f"cannot create the hash chain's table and its guards: {error}") from None
+
+
+def _triggers_present(store: EventStore) -> tuple[Any, tuple[Any, ...]]:
+    if is_postgres(store):
+        return (
+            "SELECT (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = %s AND t.tgname LIKE 'dipledger_%%') "
+            "+ (SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
+            "WHERE s.nspname = %s AND c.relname IN (%s, %s)) AS n",
+            (_recorder(store).datastore.schema or "public",) * 2 + (TABLE, SEALS),
+        )
+    return ("SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'dipledger%'", ())
+
+
+def _creation(store: EventStore) -> list[Any]:
+    if is_postgres(store):
+        from psycopg.sql import SQL, Identifier
+
+        schema = _recorder(store).datastore.schema or "public"
+        function = Identifier(schema, "dipledger_append_only")
+        found = [
+            statement(
+                store,
+                "CREATE TABLE IF NOT EXISTS {chain} "
+                "(position bigint PRIMARY KEY, event_hash text NOT NULL, chain_hash text NOT NULL)",
+                chain=TABLE,
+            ),
+            statement(
+                store,
+                "CREATE TABLE IF NOT EXISTS {seals} (seal text NOT NULL, position bigint PRIMARY KEY)",
+                seals=SEALS,
+            ),
+            SQL(
+                "CREATE OR REPLACE FUNCTION {} () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'dipledger: % is append-only: recorded events and their links are never "
+                "changed or deleted', TG_TABLE_NAME; END $$"
+            ).format(function),
         ]
-
-
-@cache
-def _postgres_chain_recorder() -> type:
-    """Defined on first use: importing eventsourcing.postgres is slow, and SQLite needs none of it."""
-    from eventsourcing.postgres import PostgresTrackingRecorder
-    from psycopg.sql import SQL, Identifier
-
-    class PostgresChainRecorder(_Links, PostgresTrackingRecorder):
-        """The chain table beside `dipledger_events`, in the ledger's schema."""
-
-        mark = "%s"
-
-        def __init__(self, datastore: Any, **kwargs: Any):
-            super().__init__(datastore, **kwargs)
-            self.table = f'"{datastore.schema}"."{TABLE}"'
-            self.sql_create_statements.append(
+        for table in guarded_tables(store):
+            target = Identifier(schema, table)
+            found += [
                 SQL(
-                    "CREATE TABLE IF NOT EXISTS {0}.{1} "
-                    "(position bigint PRIMARY KEY, event_hash text NOT NULL, chain_hash text NOT NULL)"
-                ).format(Identifier(datastore.schema), Identifier(TABLE))
+                    "CREATE OR REPLACE TRIGGER {} BEFORE UPDATE OR DELETE ON {} FOR EACH ROW EXECUTE FUNCTION {} ()"
+                ).format(Identifier(f"dipledger_{table}_rows"), target, function),
+                SQL(
+                    "CREATE OR REPLACE TRIGGER {} BEFORE TRUNCATE ON {} FOR EACH STATEMENT EXECUTE FUNCTION {} ()"
+                ).format(Identifier(f"dipledger_{table}_truncate"), target, function),
+            ]
+        return found
+    found = [
+        f"CREATE TABLE IF NOT EXISTS {TABLE} "
+        "(position INTEGER PRIMARY KEY, event_hash TEXT NOT NULL, chain_hash TEXT NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {SEALS} (seal TEXT NOT NULL, position INTEGER PRIMARY KEY)",
+    ]
+    for table in guarded_tables(store):
+        for action in ("UPDATE", "DELETE"):
+            found.append(
+                f"CREATE TRIGGER IF NOT EXISTS dipledger_{table}_{action.lower()} BEFORE {action} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, 'dipledger: {table} is append-only: recorded events and their links "
+                "are never changed or deleted'); END"
             )
+    return found
 
-    return PostgresChainRecorder
+
+def has_chain(store: EventStore, cursor: Any = None) -> bool:
+    """Whether the chain's table exists (a ledger of an earlier release may have none yet)."""
+    if is_postgres(store):
+        sql = "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text)) IS NOT NULL AS found"
+        params: tuple[str, ...] = (_recorder(store).datastore.schema or "public", TABLE)
+    else:
+        sql, params = "SELECT count(*) > 0 AS found FROM sqlite_master WHERE name = ?", (TABLE,)
+    with _reading(store, cursor) as opened:
+        opened.execute(sql, params)
+        return bool(opened.fetchone()["found"])
 
 
-def chain_recorder(store: EventStore) -> ChainRecorder:
-    """The chain's recorder, its tables created if need be (retried when another process races it)."""
-    postgres = hasattr(store.recorder, "datastore") and hasattr(store.recorder.datastore, "schema")
-    cls = _postgres_chain_recorder() if postgres else SQLiteChainRecorder
-    attempt = 0
+# Writing the chain --------------------------------------------------------------------------------
+
+
+def link(store: EventStore, cursor: Any, rows: Sequence[Row]) -> None:
+    """Chain `rows`, just inserted through `cursor` (a transaction of `EventStore.writing()`, which holds
+    the write lock), in position order; first build the links an earlier release left out."""
+    if not rows:
+        return
+    origin = _origin(store, cursor)
+    last = _last_link(store, cursor, rows[0].id - 1)
+    if origin is None:
+        last = _build_late(store, cursor, last, rows[0].id - 1)
+    previous = last.chain_hash if last is not None else GENESIS
+    links = []
+    seals = store.seals
+    for row in rows:
+        previous = chain_hash(previous, row)
+        links.append(Link(row.id, event_hash(row), previous))
+    _insert(store, cursor, links)
+    if seals:
+        sealed = [
+            (seal, row.id) for row in rows if (seal := seals.pop((row.originator_id, row.originator_version), None))
+        ]
+        cursor.executemany(statement(store, "INSERT INTO {seals} VALUES (?, ?)", seals=SEALS), sealed)
+
+
+def seal_at(store: EventStore, position: int, cursor: Any = None) -> str | None:
+    """The hash of the snapshot taken after the event at `position`, sealed when it was recorded."""
+    with _reading(store, cursor) as opened:
+        opened.execute(statement(store, "SELECT seal FROM {seals} WHERE position = ?", seals=SEALS), (position,))
+        found = opened.fetchone()
+        return str(found["seal"]) if found else None
+
+
+def _build_late(store: EventStore, cursor: Any, last: Link | None, stop: int) -> Link | None:
+    """Link every event after `last` up to `stop`, and write the origin saying they were linked late."""
+    previous = last.chain_hash if last is not None else GENESIS
+    start = last.position if last is not None else 0
     while True:
-        attempt += 1
-        try:
-            recorder: Any = store.factory.tracking_recorder(cls)
-            return recorder
-        except PersistenceError as error:
-            if attempt == OPEN_ATTEMPTS:
-                raise StorageError(f"cannot create the hash chain's tables: {error}") from None
-            time.sleep(0.05 * attempt)
-
-
-# Keeping the chain -----------------------------------------------------------------------------
-
-
-def catch_up(store: EventStore, chain: ChainRecorder) -> Link | None:
-    """Chain every event recorded since the last link; return the head link (None: empty ledger)."""
-    while True:
-        reached = chain.max_tracking_id(CHAIN) or 0
-        head = chain.last_link(reached)
-        page = store.recorder.select_notifications(reached, PAGE, inclusive_of_start=False)
-        if not page:
-            return head
-        previous = head.chain_hash if head else GENESIS
+        page = _select_rows(store, cursor, start, stop, PAGE)
         links = []
         for row in page:
             previous = chain_hash(previous, row)
             links.append(Link(row.id, event_hash(row), previous))
-        try:
-            chain.insert_links(links, Tracking(CHAIN, page[-1].id))
-        except IntegrityError:
-            continue  # another process chained these rows first: read where it stopped
-        except OperationalError as error:  # SQLite's lock held by another writer past the timeout
-            raise StorageError(f"cannot extend the hash chain: {error}") from None
+        _insert(store, cursor, links)
+        if links:
+            last = links[-1]
+        if len(page) < PAGE:
+            break
+        start = page[-1].id
+    _insert(store, cursor, [Link(0, f"{LATE}{stop if last is not None else 0}", GENESIS)])
+    return last
+
+
+def _insert(store: EventStore, cursor: Any, links: Sequence[Link]) -> None:
+    if links:
+        cursor.executemany(statement(store, "INSERT INTO {chain} VALUES (?, ?, ?)", chain=TABLE), links)
+
+
+def _origin(store: EventStore, cursor: Any = None) -> int | None:
+    """N of the origin `late N` (None: no origin, a ledger of an earlier release)."""
+    found = _select_links(store, cursor, "WHERE position = 0", ())
+    if not found:
+        return None
+    text = found[0].event_hash
+    return int(text[len(LATE) :]) if text.startswith(LATE) and text[len(LATE) :].isdigit() else -1
+
+
+def _last_link(store: EventStore, cursor: Any, at_most: int) -> Link | None:
+    clause = "WHERE position > 0 AND position <= ? ORDER BY position DESC LIMIT 1"
+    found = _select_links(store, cursor, clause, (at_most,))
+    return found[0] if found else None
+
+
+def _select_links(store: EventStore, cursor: Any, clause: str, params: tuple[Any, ...]) -> list[Link]:
+    with _reading(store, cursor) as opened:
+        sql = statement(store, "SELECT position, event_hash, chain_hash FROM {chain} " + clause, chain=TABLE)
+        opened.execute(sql, params)
+        return [Link(row["position"], row["event_hash"], row["chain_hash"]) for row in opened.fetchall()]
+
+
+def _select_rows(store: EventStore, cursor: Any, after: int, stop: int, limit: int) -> list[Row]:
+    """The stored rows after position `after` up to `stop`, raw."""
+    column = position_column(store)
+    sql = statement(
+        store,
+        f"SELECT {column} AS position, originator_id, originator_version, topic, state FROM {{events}} "
+        f"WHERE {column} > ? AND {column} <= ? ORDER BY {column} LIMIT ?",
+        events=events_table(store),
+    )
+    with _reading(store, cursor) as opened:
+        opened.execute(sql, (after, stop, limit))
+        return [
+            Row(r["position"], _uuid_text(r["originator_id"]), r["originator_version"], r["topic"], r["state"])
+            for r in opened.fetchall()
+        ]
+
+
+def _uuid_text(value: Any) -> str:
+    """An aggregate id as the chain writes it: the UUID with hyphens (SQLite stores its hex)."""
+    import uuid
+
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return str(value)  # an edited id: hashed as it is, so the edit shows
+
+
+def _reading(store: EventStore, cursor: Any) -> Any:
+    if cursor is not None:
+        return contextlib.nullcontext(cursor)
+    return _recorder(store).datastore.transaction(commit=False)
+
+
+# Reading the chain --------------------------------------------------------------------------------
+
+
+def _rows(store: EventStore) -> Iterator[Row]:
+    """Every stored row in position order, raw, whatever its position (even one below 1)."""
+    start = -(2**62)
+    while True:
+        page = _select_rows(store, None, start, 2**62, PAGE)
+        yield from page
+        if len(page) < PAGE:
+            return
+        start = page[-1].id
+
+
+def _links(store: EventStore) -> Iterator[Link]:
+    after = 0
+    while True:
+        page = _select_links(store, None, "WHERE position > ? ORDER BY position LIMIT ?", (after, PAGE))
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = page[-1].position
 
 
 def head_digest(ledger: Ledger, at: int | None = None) -> str:
-    """`HASH@POSITION` of the ledger's head (or of the last position up to `at`: what a digest
-    published then said), the chain caught up first (`GENESIS@0` when empty)."""
-    chain = chain_recorder(ledger.store)
-    head = catch_up(ledger.store, chain)
-    if at is not None and head is not None and at < head.position:
-        head = chain.last_link(at)
-    return f"{head.chain_hash}@{head.position}" if head else f"{GENESIS}@0"
+    """`HASH@POSITION` of the ledger's head, or of the last position up to `at` (what a digest published
+    then said); `GENESIS@0` when empty. The stored links are read, and computed on from the last one
+    for the events an earlier release left without one."""
+    store = ledger.store
+    limit = 2**62 if at is None else at
+    last = _last_link(store, None, limit) if has_chain(store) else None
+    previous, position = (last.chain_hash, last.position) if last is not None else (GENESIS, 0)
+    while True:
+        page = _select_rows(store, None, position, limit, PAGE)
+        for row in page:
+            previous, position = chain_hash(previous, row), row.id
+        if len(page) < PAGE:
+            return f"{previous}@{position}"
 
 
 def parse_digest(text: str) -> tuple[str, int]:
@@ -223,94 +408,116 @@ def parse_digest(text: str) -> tuple[str, int]:
     return match[1], int(match[2])
 
 
-# Checking it ------------------------------------------------------------------------------------
+# Checking it --------------------------------------------------------------------------------------
 
 
 def verify(ledger: Ledger, digest: str | None = None) -> list[Problem]:
-    """Every disagreement between the stored events, the chain and `digest`, first position first.
+    """Every disagreement between the stored events, the chain and `digest`, first position first."""
+    return check_chain(ledger.store, digest).problems
 
-    Each row is checked against its own link (so every edited, deleted, inserted or moved row is
-    named), and the chain is recomputed from the rows alone to check the published digest.
-    """
+
+def check_chain(store: EventStore, digest: str | None = None) -> Verdict:
+    """Check each row against its own link (so every edited, deleted, inserted or moved row is named
+    while the links stand), and recompute the chain from the rows alone against the published digest
+    (which a rewritten chain cannot meet)."""
     published = parse_digest(digest) if digest else None
-    store = ledger.store
-    chain = chain_recorder(store)
-    catch_up(store, chain)
-    reached = chain.max_tracking_id(CHAIN) or 0
+    chained = has_chain(store)
+    origin = _origin(store) if chained else None
     problems: list[Problem] = []
+    notes: list[str] = []
     recomputed, linked = GENESIS, GENESIS
-    for position, row, link in _side_by_side(_rows(store, reached), _links(chain)):
-        if published and position > published[1]:
-            problems += _against(published, recomputed)
+    head = 0
+    unlinked_from = None
+    last_link = _last_link(store, None, 2**62) if chained else None
+    reach = last_link.position if last_link is not None else 0
+    if origin == -1:
+        problems.append(Problem(0, "the chain's origin row was altered", "the chain's row 0"))
+    for position, row, found in _side_by_side(_rows(store), _links(store) if chained else iter(())):
+        if published and position > published[1] and published[1] >= head:
+            problems += _against(published, recomputed, head, problems)
             published = None
         if row is not None:
             recomputed = chain_hash(recomputed, row)
-        if link is None:
+            head = max(head, row.id)
+        if found is None:
+            assert row is not None
+            if origin is None and position > reach:  # never linked: an earlier release's ledger
+                unlinked_from = unlinked_from or position
+                linked = chain_hash(linked, row)
+                continue
             problems.append(Problem(position, "a row was inserted here: the chain has no link for it"))
         elif row is None:
             problems.append(Problem(position, "the event recorded here was deleted"))
-        elif event_hash(row) != link.event_hash:
-            moved_from = chain.position_of(event_hash(row))
+        elif event_hash(row) != found.event_hash:
+            moved_from = _moved_from(store, event_hash(row))
             problems.append(
                 Problem(position, f"holds the event recorded at position {moved_from}: rows were reordered")
-                if moved_from is not None
+                if moved_from is not None and moved_from != position
                 else Problem(position, "the event recorded here was changed")
             )
-        elif chain_hash(linked, row) != link.chain_hash:
+        elif chain_hash(linked, row) != found.chain_hash:
             problems.append(Problem(position, "the chain's link here was altered"))
-        if link is not None:  # the link as it should be, when its row is intact
-            linked = chain_hash(linked, row) if row and event_hash(row) == link.event_hash else link.chain_hash
-    if published and published[1] > reached:
-        problems.append(Problem(published[1], f"the digest names a position past this ledger's head ({reached})"))
+        if found is not None:  # the link as it should be, when its row is intact
+            intact = row is not None and event_hash(row) == found.event_hash
+            linked = chain_hash(linked, row) if intact else found.chain_hash
+    if published and published[1] > head:
+        problems.append(Problem(published[1], f"the digest names a position past this ledger's head ({head})"))
     elif published:
-        problems += _against(published, recomputed)
-    return sorted(problems, key=lambda p: p.position)
+        problems += _against(published, recomputed, head, problems)
+    if origin is None and head > 0:
+        notes.append(
+            "this ledger was written by an earlier release, which built the chain only when a digest was "
+            "first asked for: its links prove nothing changed since they were built"
+            + (f"; positions {unlinked_from}–{head} have no stored link yet" if unlinked_from else "")
+        )
+    elif origin and origin > 0:
+        notes.append(
+            f"the links up to position {origin} were built after their events were recorded (by an earlier "
+            "release): they prove nothing changed since they were built, not before"
+        )
+    if digest and not problems:
+        at = parse_digest(digest)[1]
+        if at < head:
+            notes.append(
+                f"positions {at + 1}–{head} come after the digest: they are checked against this ledger's own "
+                "chain only, which whoever can write the database could rewrite"
+            )
+    return Verdict(sorted(problems, key=lambda p: p.position), head, f"{recomputed}@{head}", notes)
 
 
-def _against(published: tuple[str, int], recomputed: str) -> list[Problem]:
+def _moved_from(store: EventStore, hash_: str) -> int | None:
+    found = _select_links(store, None, "WHERE event_hash = ? ORDER BY position LIMIT 1", (hash_,))
+    return found[0].position if found else None
+
+
+def _against(published: tuple[str, int], recomputed: str, head: int, problems: list[Problem]) -> list[Problem]:
     expected, position = published
-    if expected == recomputed:
+    if expected == recomputed and head == position:
         return []
-    return [Problem(position, f"the digest does not match: this ledger's chain here is {recomputed}@{position}")]
+    if head != position:
+        return [Problem(position, f"the digest does not match: this ledger has no event at position {position}")]
+    earlier = [p.position for p in problems if p.position <= position]
+    where = (
+        f"first changed at position {min(earlier)}"
+        if earlier
+        else "an event at or before it was changed and the chain rewritten to hide which"
+    )
+    return [
+        Problem(position, f"the digest does not match ({where}): this ledger's chain here is {recomputed}@{position}")
+    ]
 
 
-def _rows(store: EventStore, stop: int) -> Iterator[Notification]:
-    """Every stored row up to `stop`, raw, whatever its position (even one below 1)."""
-    start: int | None = None
-    while True:
-        try:
-            page = store.recorder.select_notifications(start, PAGE, stop=stop, inclusive_of_start=False)
-        except ValueError:  # eventsourcing parses each row's aggregate id as a UUID
-            raise StorageError("a stored event's aggregate id is not a UUID: the events table was edited") from None
-        yield from page
-        if len(page) < PAGE:
-            return
-        start = page[-1].id
-
-
-def _links(chain: ChainRecorder) -> Iterator[Link]:
-    after = -(2**62)
-    while True:
-        page = chain.links(after, PAGE)
-        yield from page
-        if len(page) < PAGE:
-            return
-        after = page[-1].position
-
-
-def _side_by_side(
-    rows: Iterator[Notification], links: Iterator[Link]
-) -> Iterator[tuple[int, Notification | None, Link | None]]:
+def _side_by_side(rows: Iterator[Row], links: Iterator[Link]) -> Iterator[tuple[int, Row | None, Link | None]]:
     """Rows and links merged by position: each position once, with what each side holds there."""
-    row, link = next(rows, None), next(links, None)
-    while row is not None or link is not None:
-        if link is None or (row is not None and row.id < link.position):
+    row, found = next(rows, None), next(links, None)
+    while row is not None or found is not None:
+        if found is None or (row is not None and row.id < found.position):
             assert row is not None
             yield row.id, row, None
             row = next(rows, None)
-        elif row is None or link.position < row.id:
-            yield link.position, None, link
-            link = next(links, None)
+        elif row is None or found.position < row.id:
+            yield found.position, None, found
+            found = next(links, None)
         else:
-            yield row.id, row, link
-            row, link = next(rows, None), next(links, None)
+            yield row.id, row, found
+            row, found = next(rows, None), next(links, None)

@@ -64,9 +64,13 @@ def decode_line(raw: bytes) -> Any:
         raise InputError([("line", f"is longer than {MAX_LINE} bytes")])
     raw = raw.removeprefix(BOM)
     try:  # pydantic's parser is twice as fast, and what it reads, json reads alike; json says why a line is refused
-        return from_json(raw, allow_inf_nan=False)
+        value = from_json(raw, allow_inf_nan=False)
     except ValueError:
         pass
+    else:
+        if len(MEMBER.findall(raw)) != _members(value):  # a repeated key, or only `":` inside a text
+            _refuse_repeated(raw)
+        return value
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -77,6 +81,33 @@ def decode_line(raw: bytes) -> Any:
         raise InputError([("line", "is nested too deeply")]) from None
     except ValueError as error:
         raise InputError([("line", f"is not valid JSON ({error})")]) from None
+
+
+MEMBER = re.compile(rb'"\s*:')
+"""How each member of an object ends its name, counted on the raw line (text holding `":` counts too)."""
+
+
+def _members(value: Any) -> int:
+    """How many members the objects in `value` hold, nested ones included (one per distinct key)."""
+    if isinstance(value, dict):
+        return len(value) + sum(_members(item) for item in value.values())
+    if isinstance(value, list):
+        return sum(_members(item) for item in value)
+    return 0
+
+
+def _repeated(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, item in pairs:
+        if key in seen:
+            raise InputError([(key, "is given twice in one object (which one counts would be a guess)")])
+        seen[key] = item
+    return seen
+
+
+def _refuse_repeated(raw: bytes) -> None:
+    """Raise `InputError` if an object in the line repeats a key: JSON parsers keep the last silently."""
+    json.loads(raw, object_pairs_hook=_repeated)
 
 
 def _event(line: bytes) -> Fact:

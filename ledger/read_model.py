@@ -21,10 +21,11 @@ import contextlib
 import threading
 import time
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import orjson
@@ -283,7 +284,7 @@ ROW_CASTS = ("::bigint", "", "", "::bigint", "::bigint", "::bigint", "::bigint",
 def _postgres_span_recorder() -> type:
     """Defined on first use: importing eventsourcing.postgres is slow, and SQLite needs none of it."""
     from eventsourcing.postgres import PostgresTrackingRecorder
-    from psycopg.sql import SQL
+    from psycopg.sql import SQL, Identifier
 
     class PostgresSpanRecorder(_Spans, PostgresTrackingRecorder):
         """Spans in the ledger's schema, tracked in its tracking table."""
@@ -294,9 +295,10 @@ def _postgres_span_recorder() -> type:
             super().__init__(datastore, **kwargs)
             schema = datastore.schema
             self.table, self.refs, self.tracking = (
-                f'"{schema}"."{name}"' for name in (TABLE, REFS, self.tracking_table_name)
+                Identifier(schema, name).as_string(None) for name in (TABLE, REFS, self.tracking_table_name)
             )
-            names = (self.table, "bigint", f'"{TABLE}_open"', f'"{TABLE}_day"', self.refs)
+            indexes = (Identifier(f"{TABLE}_{end}").as_string(None) for end in ("open", "day"))
+            names = (self.table, "bigint", *indexes, self.refs)
             self.tables = [sql.format(*names) for sql in TABLES]
             self.sql_create_statements += [SQL(statement).format() for statement in self.tables]
 
@@ -327,13 +329,18 @@ def _postgres_span_recorder() -> type:
 
 def span_recorder(store: EventStore) -> SpanRecorder:
     """The read model's recorder, its tables created if need be (retried when another process races it)."""
+    from ledger.store import table_exists
+
     postgres = hasattr(store.recorder, "datastore") and hasattr(store.recorder.datastore, "schema")
     cls = _postgres_span_recorder() if postgres else SQLiteSpanRecorder
+    tracking = "dipledger_tracking" if postgres else "tracking"
     attempt = 0
     while True:
         attempt += 1
         try:
             recorder: Any = store.factory.tracking_recorder(cls)
+            if not store.read_only and not all(table_exists(store, t) for t in (TABLE, REFS, tracking)):
+                recorder.create_table()  # the first query of a ledger (the store creates only its own tables)
             return recorder
         except PersistenceError as error:
             if attempt == OPEN_ATTEMPTS:
@@ -538,16 +545,34 @@ def _truce_named(fact: Any) -> str | None:
     return truce
 
 
-def catch_up(store: EventStore, recorder: SpanRecorder, clear: bool = False) -> int:
+def catch_up(store: EventStore, recorder: SpanRecorder, clear: bool = False, head: int | None = None) -> int:
     """Project every event recorded since the read model's position (with `clear`, every event
-    recorded, the read model emptied first); return the position reached."""
+    recorded, the read model emptied first) up to `head` (default: the ledger's); return the position reached."""
     # Only the events of the kinds kept are read: trade flows are never even decoded.
     topics = [
         f"{cls.__module__}:{cls.__qualname__}" for cls in EVENT_TYPES.values() if cls is Retracted or cls.kind in CODES
     ]
-    head = store.head()
     with collector_paused():
-        return _pages(store, recorder, topics, head, clear)
+        return _pages(store, recorder, topics, store.head() if head is None else head, clear)
+
+
+@contextlib.contextmanager
+def scratch(store: EventStore, head: int) -> Iterator[SpanRecorder]:
+    """The read model projected afresh from the ledger's events up to `head`, in a temporary SQLite
+    file of its own: what the stored one must equal, and what a query reads when it may not write."""
+    import tempfile
+
+    from eventsourcing.sqlite import SQLiteDatastore
+
+    with tempfile.TemporaryDirectory(prefix="dipledger-") as folder:
+        datastore = SQLiteDatastore(str(Path(folder) / "spans.db"))
+        try:
+            recorder: Any = SQLiteSpanRecorder(datastore)
+            recorder.create_table()
+            catch_up(store, recorder, head=head)
+            yield recorder
+        finally:
+            datastore.close()
 
 
 def _pages(store: EventStore, recorder: SpanRecorder, topics: list[str], head: int, clear: bool = False) -> int:

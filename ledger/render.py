@@ -38,6 +38,19 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+"""How a cell a spreadsheet would run as a formula begins."""
+
+
+def inert(value: Any) -> str:
+    """A CSV cell that no spreadsheet runs: recorded text beginning like a formula gets a leading `'`
+    (OWASP's advice on CSV injection); a number stays a number."""
+    text = cell(value)
+    if text.startswith(FORMULA) and not (isinstance(value, int | float) and not isinstance(value, bool)):
+        return "'" + text
+    return text
+
+
 def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -60,7 +73,7 @@ def emit(answer: dict[str, Any], fmt: Format, tables: Sequence[tuple[str, Sequen
             if len(tables) > 1:
                 writer.writerow([f"# {name}"])
             writer.writerow(columns)
-            writer.writerows([cell(row.get(c)) for c in columns] for row in answer[name])
+            writer.writerows([inert(row.get(c)) for c in columns] for row in answer[name])
         sys.stdout.write(out.getvalue())
         return
     context = ", ".join(

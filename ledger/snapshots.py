@@ -12,7 +12,8 @@ judges every event as the fold of the whole timeline would, and otherwise reads 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,8 @@ class Snapshot:
     """The ids of every event up to `version`, retractions and retracted events included."""
     asked: Asked = field(default_factory=dict)
     """The truce answers the fold relied on: if any has changed since, the fold would judge otherwise."""
+    stored_hash: str = ""
+    """sha256 of the snapshot as read from the database, to compare with its seal."""
 
     def encode(self) -> bytes:
         from domain.snapshot import FORMAT as STATE_FORMAT
@@ -81,6 +84,44 @@ class Snapshot:
             frozenset(data["ids"]),
             {(key, date.fromisoformat(day)): _day(end) for key, day, end in data["asked"]},
         )
+
+
+def well_formed(version: Any, stored: Any) -> Snapshot | str | None:
+    """The snapshot stored at `version`, if it is one in the current format with every field of the
+    right type; None if it is of another format (never used); else what is wrong with it. A
+    snapshot is a cache anyone who can write the database could have changed: it is checked before
+    it is used, never trusted to decode."""
+    if not isinstance(stored, bytes | bytearray | memoryview):
+        return "is not stored as bytes"
+    try:
+        data = orjson.loads(bytes(stored))
+    except orjson.JSONDecodeError:
+        return "is not JSON"
+    if not isinstance(data, dict):
+        return "is not a JSON object"
+    from domain.snapshot import FORMAT as STATE_FORMAT
+
+    written_in = data.get("format")
+    if written_in != [FORMAT, STATE_FORMAT]:
+        if isinstance(written_in, list) and len(written_in) == 2:
+            pairs = zip(written_in, [FORMAT, STATE_FORMAT], strict=True)
+            if all(type(n) is int and 0 < n <= now for n, now in pairs):
+                return None  # an earlier format's: never used
+        return "is of a format this version does not know"
+    try:
+        snapshot = Snapshot.decode(version, bytes(stored))
+        assert snapshot is not None
+        assert type(version) is int and version > 0
+        assert isinstance(snapshot.last, str) and isinstance(snapshot.state, dict)
+        assert isinstance(snapshot.state.get("kind"), str) and isinstance(snapshot.state.get("key"), str)
+        assert all(isinstance(i, str) for i in snapshot.ids)
+        assert all(isinstance(k, str) for k, _ in snapshot.asked)
+        from domain.snapshot import from_state
+
+        from_state(snapshot.state)  # every field of its kind there, each of its type
+    except Exception:  # whatever a forged field breaks, the snapshot is not used
+        return "has a field that is missing or of the wrong type"
+    return replace(snapshot, stored_hash=hashlib.sha256(bytes(stored)).hexdigest())
 
 
 class Asking:

@@ -144,7 +144,7 @@ def up_to_date(db: str, known_at: str | None, timeout: float = 30.0) -> DirectRe
     if is_postgres(db) or not Path(db).is_file():
         return None
     when = (known_at or "").strip()
-    if when and not when.isdigit():
+    if when and not (when.isascii() and when.isdigit() and len(when) <= 18):
         return None  # a time: resolved by reading the ledger
     try:
         # Read-write (without creating), as a read-only connection cannot open a WAL file whose

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
+import re
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -46,6 +50,14 @@ class StorageError(LedgerError):
     """The database cannot be opened or read."""
 
 
+class BadAddress(LedgerError):
+    """`--db` is not an address the ledger can be at."""
+
+
+SCHEMA = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+"""A PostgreSQL schema named in `?schema=`: a plain identifier, never anything SQL would read otherwise."""
+
+
 @functools.lru_cache(maxsize=4096)
 def aggregate_id(kind: str, key: str) -> uuid.UUID:
     """Aggregates are found by name without a lookup table: UUIDv5 of `kind/key`. A recording asks
@@ -57,8 +69,17 @@ def aggregate_id(kind: str, key: str) -> uuid.UUID:
 def settings(db: str) -> dict[str, str]:
     """eventsourcing's settings for a file path (SQLite) or a `postgresql://` URL."""
     if is_postgres(db):
-        url = urlparse(db)
-        query = parse_qs(url.query)
+        try:
+            url = urlparse(db)
+            query = parse_qs(url.query)
+            url.port  # noqa: B018 - parsed on first use: a bad one raises here, not later
+        except ValueError as error:
+            raise BadAddress(f"--db: {redact(db)!r} is not a PostgreSQL URL ({error})") from None
+        schema = query.get("schema", [""])[0]
+        if schema and not SCHEMA.fullmatch(schema):
+            raise BadAddress(
+                f"--db: schema {schema!r} is not a plain identifier (letters, digits and _, not starting with a digit)"
+            )
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
@@ -66,7 +87,7 @@ def settings(db: str) -> dict[str, str]:
             "POSTGRES_PORT": str(url.port or 5432),
             "POSTGRES_USER": unquote(url.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(url.password or ""),
-            "POSTGRES_SCHEMA": query.get("schema", [""])[0],
+            "POSTGRES_SCHEMA": schema,
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_LOCK_TIMEOUT": "30",
         }
@@ -77,11 +98,78 @@ def settings(db: str) -> dict[str, str]:
     }
 
 
+class NoLedger(LedgerError):
+    """Nothing to query: no ledger at the address, or something else that is not one."""
+
+
+def ledger_exists(db: str, env: dict[str, str]) -> bool:
+    try:
+        check_exists(db, env)
+    except NoLedger:
+        return False
+    return True
+
+
+def table_exists(store: EventStore, table: str) -> bool:
+    """Whether the ledger's database holds `table` (in its schema on PostgreSQL)."""
+    recorder: Any = store.recorder
+    with recorder.datastore.transaction(commit=False) as cursor:
+        if _is_postgres(recorder):
+            cursor.execute(
+                "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text)) IS NOT NULL AS found",
+                (recorder.datastore.schema or "public", table),
+            )
+        else:
+            cursor.execute("SELECT count(*) > 0 AS found FROM sqlite_master WHERE name = ?", (table,))
+        return bool(cursor.fetchone()["found"])
+
+
+def check_exists(db: str, env: dict[str, str]) -> None:
+    """Raise `NoLedger` unless a ledger's events table is at `db`; open nothing for writing to find out."""
+    if not is_postgres(db):
+        path = Path(db)
+        if not path.is_file():
+            raise NoLedger(f"no ledger at {db} (commands that record create one; queries do not)")
+        try:
+            connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stored_events'"
+                is_ledger = connection.execute(sql).fetchone() is not None
+            finally:
+                connection.close()
+        except sqlite3.Error as error:
+            raise NoLedger(f"{db} is not a dipledger ledger ({error})") from None
+        if not is_ledger:
+            raise NoLedger(f"{db} is not a dipledger ledger: it has no stored events (nothing was changed)")
+        return
+    import psycopg
+
+    try:
+        with psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=5,
+        ) as server:
+            schema = env["POSTGRES_SCHEMA"] or "public"
+            found = server.execute("SELECT to_regclass(format('%%I.%%I', %s::text, 'dipledger_events'))", (schema,))
+            row = found.fetchone()
+    except psycopg.Error as error:
+        raise StorageError(f"cannot open the ledger at {redact(db)}: {redact(str(error))}") from None
+    if row is None or row[0] is None:
+        raise NoLedger(f"no ledger at {redact(db)} (commands that record create one; queries do not)")
+
+
 def redact(db: str) -> str:
     """The address as it may be shown: never with its password."""
-    url = urlparse(db)
-    if url.password:
-        return db.replace(f":{url.password}@", ":***@")
+    try:
+        password = urlparse(db).password
+    except ValueError:
+        return re.sub(r":[^:@/]*@", ":***@", db)
+    if password:
+        return db.replace(f":{password}@", ":***@")
     return db
 
 
@@ -95,22 +183,34 @@ class EventStore(Application):
     snapshot_interval: int | None = INTERVAL
     """Events an aggregate grows by between its snapshots; None: take none and use none."""
 
-    def __init__(self, db: str):
+    def __init__(self, db: str, create: bool = True, read_only: bool = False):
+        """Open the ledger at `db`; `create`: make it (and its tables) if need be, else it must exist;
+        `read_only`: create nothing and write nothing (a read-only file, a SELECT-only role)."""
         self.db = db
-        is_new_file = "://" not in db and not os.path.exists(db)
-        for attempt in range(1, OPEN_ATTEMPTS + 1):
-            try:
-                super().__init__(env=settings(db))
-                break
-            except Exception as error:  # the driver's own message, without secrets
-                if attempt < OPEN_ATTEMPTS and any(race in str(error) for race in CREATION_RACES):
-                    time.sleep(0.05 * attempt)  # another process was creating the tables at the same moment
-                    continue
-                raise StorageError(f"cannot open the ledger at {redact(db)}: {redact(str(error))}") from None
-        if is_new_file and os.path.exists(db):
-            for path in (db, f"{db}-wal", f"{db}-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.chmod(path, 0o600)
+        self.read_only = read_only
+        self.seals: dict[tuple[str, int], str] = {}
+        """The hashes of the snapshots taken in the current write transaction, by aggregate id and version."""
+        env = settings(db)
+        if not create or read_only:
+            check_exists(db, env)
+        if read_only or not create or ledger_exists(db, env):
+            env["CREATE_TABLE"] = "no"  # its tables are there: a role that may not create any still records
+        if read_only and not is_postgres(db):
+            env["SQLITE_DBNAME"] = f"{Path(db).resolve().as_uri()}?mode=ro"
+        mask = os.umask(0o077) if not is_postgres(db) else None  # a new file is never readable by others
+        try:
+            for attempt in range(1, OPEN_ATTEMPTS + 1):
+                try:
+                    super().__init__(env=env)
+                    break
+                except Exception as error:  # the driver's own message, without secrets
+                    if attempt < OPEN_ATTEMPTS and any(race in str(error) for race in CREATION_RACES):
+                        time.sleep(0.05 * attempt)  # another process was creating the tables at the same moment
+                        continue
+                    raise StorageError(f"cannot open the ledger at {redact(db)}: {redact(str(error))}") from None
+        finally:
+            if mask is not None:
+                os.umask(mask)
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
@@ -154,7 +254,7 @@ class EventStore(Application):
     def snapshots_of(self, names: Sequence[tuple[str, str]], cursor: Any = None) -> dict[tuple[str, str], Snapshot]:
         """The snapshot of each `(kind, key)` that has one (in the current format), read through `cursor`
         when given."""
-        from ledger.snapshots import Snapshot
+        from ledger.snapshots import Snapshot, well_formed
 
         if self.snapshots is None:
             return {}
@@ -164,12 +264,17 @@ class EventStore(Application):
         with _reading(recorder, cursor) as opened:
             opened.execute(f"{sql} ORDER BY originator_version", _ids(recorder, ids))
             rows = opened.fetchall()
-        found = {}
+        found, bad = {}, []
         for row in rows:  # one a key, as each replaces the one before; else the latest wins
-            snapshot = Snapshot.decode(row["originator_version"], bytes(row["state"]))
-            if snapshot is not None:
-                found[ids[_uuid(row["originator_id"])]] = snapshot
-        return found
+            name = ids[_uuid(row["originator_id"])]
+            snapshot = well_formed(row["originator_version"], row["state"])
+            if isinstance(snapshot, Snapshot) and (snapshot.state["kind"], snapshot.state["key"]) == name:
+                found[name] = snapshot
+            elif snapshot is not None:
+                bad.append(name)
+        if bad and cursor is not None:  # a cache that cannot be checked is dropped, never a reason to fail
+            self.drop_snapshots(bad, cursor)
+        return {name: snapshot for name, snapshot in found.items() if name not in bad}
 
     def keep_snapshot(self, name: tuple[str, str], snapshot: Snapshot, cursor: Any) -> None:
         """Store `snapshot` of the aggregate `name` in place of the one before, in the transaction of
@@ -183,6 +288,8 @@ class EventStore(Application):
             topic=SNAPSHOT_TOPIC,
             state=snapshot.encode(),
         )
+        # Sealed in the link of the event it was taken after, written in this transaction (`insert`).
+        self.seals[str(stored.originator_id), snapshot.version] = hashlib.sha256(stored.state).hexdigest()
         recorder: Any = self.snapshots.recorder
         if _is_postgres(recorder):
             recorder._insert_stored_events(cursor, [stored])
@@ -229,6 +336,7 @@ class EventStore(Application):
         """A write transaction holding the ledger's write lock from its start, so that what is read
         through its cursor stays true until it commits; rolled back if the block raises."""
         recorder: Any = self.recorder
+        self.seals.clear()
         with recorder.datastore.transaction(commit=True) as cursor:
             if _is_postgres(recorder):
                 recorder._lock_table(cursor)  # EXCLUSIVE: other writers wait (up to the lock timeout), readers do not
@@ -237,23 +345,36 @@ class EventStore(Application):
             yield cursor
 
     def insert(self, batch: Sequence[Write], recorded_at: datetime, cursor: Any = None) -> Sequence[int]:
-        """Write `(event, version, its JSON or None)` and give their positions: inside the transaction
-        of `cursor` (from `writing()`) when given, else in one transaction of their own."""
+        """Write `(event, version, its JSON or None)` with their links in the hash chain, and give their
+        positions: inside the transaction of `cursor` (from `writing()`) when given, else in one
+        transaction of their own."""
+        from ledger.integrity import Row, link
+
+        if cursor is None:
+            with self.writing() as opened:
+                return self.insert(batch, recorded_at, opened)
         at = recorded_at.isoformat()
         recorder: Any = self.recorder
-        if cursor is not None and not _is_postgres(recorder):
+        if not _is_postgres(recorder):
             rows = [
                 (_stored_id(_kind(fact), fact.key), version, topic(fact), state(fact, at, event))
                 for fact, version, event in batch
             ]
-            return _insert_sqlite(recorder, cursor, rows)
-        stored = [
-            encode(fact, version, at, aggregate_id(_kind(fact), fact.key), event) for fact, version, event in batch
-        ]
-        if cursor is None:
-            return recorder.insert_events(stored) or []
-        recorder._insert_stored_events(cursor, stored)
-        return recorder._fetch_ids_after_insert_events(cursor, stored)
+            positions = _insert_sqlite(recorder, cursor, rows)
+            ids = [str(aggregate_id(_kind(fact), fact.key)) for fact, _, _ in batch]
+            chained = [Row(p, i, r[1], r[2], r[3]) for p, i, r in zip(positions, ids, rows, strict=True)]
+        else:
+            stored = [
+                encode(fact, version, at, aggregate_id(_kind(fact), fact.key), event) for fact, version, event in batch
+            ]
+            recorder._insert_stored_events(cursor, stored)
+            positions = recorder._fetch_ids_after_insert_events(cursor, stored)
+            chained = [
+                Row(p, str(s.originator_id), s.originator_version, s.topic, s.state)
+                for p, s in zip(positions, stored, strict=True)
+            ]
+        link(self, cursor, chained)  # each event's link in the transaction that records it
+        return positions
 
 
 @functools.lru_cache(maxsize=4096)
@@ -338,10 +459,13 @@ def _is_postgres(recorder: Any) -> bool:
     return hasattr(recorder.datastore, "schema")
 
 
-def _table(recorder: Any) -> str:
-    """The recorder's table as SQL names it: in the ledger's schema on PostgreSQL."""
+def _table(recorder: Any) -> Any:
+    """The recorder's table as SQL names it: in the ledger's schema on PostgreSQL, quoted by psycopg."""
     if _is_postgres(recorder):
-        return f'"{recorder.datastore.schema or "public"}"."{recorder.events_table_name}"'
+        from psycopg.sql import Identifier
+
+        name = Identifier(recorder.datastore.schema or "public", recorder.events_table_name)
+        return name.as_string(None)
     return str(recorder.events_table_name)
 
 

@@ -83,15 +83,17 @@ def countries(value: str | None, option: str) -> str | None:
 
 
 @contextmanager
-def ledger(db: str | None) -> Iterator[Ledger]:
-    """Open the ledger for one command; turn every refusal into a message and its exit code."""
+def ledger(db: str | None, records: bool = False) -> Iterator[Ledger]:
+    """Open the ledger for one command; turn every refusal into a message and its exit code. A command
+    that `records` creates the ledger if need be; any other needs one there, and writes nothing where
+    the database lets it write nothing (`Ledger`)."""
     from domain import LedgerError
     from ledger.application import Ledger, RecordingRefused, WriteConflict
     from ledger.store import StorageError
 
     opened: Ledger | None = None
     try:
-        opened = Ledger(db)
+        opened = Ledger(db, create=records, read_only=False if records else None)
         yield opened
     except RecordingRefused as refused:
         for origin, field, problem in refused.problems:

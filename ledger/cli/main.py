@@ -9,7 +9,21 @@ from typing import Annotated, Any
 
 import typer
 
-from ledger.cli.common import AsOf, Db, Fmt, KnownAt, User, countries, fail, is_terminal, ledger, parse_day, say, views
+from ledger.cli.common import (
+    EXIT_FAILURE,
+    AsOf,
+    Db,
+    Fmt,
+    KnownAt,
+    User,
+    countries,
+    fail,
+    is_terminal,
+    ledger,
+    parse_day,
+    say,
+    views,
+)
 from ledger.cli.integrity import add_integrity_commands
 from ledger.cli.reports import ChangesFormat, add_report_commands
 from ledger.cli.serve import add_serve_command
@@ -18,7 +32,38 @@ from ledger.cli.typed import add_typed_commands
 from ledger.cli.upkeep import add_upkeep_commands
 from ledger.render import Format, emit
 
+
+class Guarded(typer.core.TyperGroup):
+    """Every command, with what the operating system or the calendar refuses answered as a message and
+    an exit code, never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        import errno
+
+        try:
+            return super().invoke(ctx)
+        except OverflowError:
+            raise fail("a date it would reach falls outside the years 1 to 9999 (nothing was written)") from None
+        except OSError as error:
+            if error.errno == errno.EPIPE:  # the reader went away (`| head`): nothing more to say
+                raise typer.Exit(EXIT_FAILURE) from None
+            if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise fail(f"cannot write: no space left on the device ({error.strerror})", EXIT_FAILURE) from None
+            raise fail(f"cannot read or write: {error.strerror or error}", EXIT_FAILURE) from None
+        except Exception as error:
+            persistence = sys.modules.get("eventsourcing.persistence")  # loaded already if the database was used
+            if persistence is None or not isinstance(error, persistence.PersistenceError):
+                raise
+            from ledger.store import redact
+
+            text = str(error)
+            if "full" in text or "No space" in text:
+                raise fail("the database's disk is full: nothing was recorded", EXIT_FAILURE) from None
+            raise fail(f"the database refused: {redact(text)}", EXIT_FAILURE) from None
+
+
 app = typer.Typer(
+    cls=Guarded,
     name="dipledger",
     help="A ledger of trade diplomacy: talks, truces, tariffs and export controls, as of any day.",
     no_args_is_help=True,
@@ -57,7 +102,7 @@ def import_(
     from ledger.jsonl import open_lines
 
     with (
-        ledger(db) as opened,
+        ledger(db, records=True) as opened,
         _import_progress() as progress,
         open_lines(files, progress and progress.checking) as lines,
     ):
@@ -125,16 +170,20 @@ def append(
 
 @app.command()
 def retract(
-    position: Annotated[int, typer.Argument(help="The position of the event to retract.", min=1)],
+    position: Annotated[str, typer.Argument(help="The position of the event to retract.")],
     reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")],
     db: Db = None,
     as_user: User = None,
 ) -> None:
     """Withdraw a recorded event from every view known from now on (it stays in the log)."""
+    from ledger.application import is_position
+
+    if not is_position(position) or int(position) < 1:
+        raise fail(f"POSITION: {position[:40]!r} is not a position (ASCII digits from 1)")
     if not reason.strip():
         raise fail("--reason: must not be empty")
-    with ledger(db) as opened:
-        done = opened.retract(position, reason, as_user)
+    with ledger(db, records=True) as opened:
+        done = opened.retract(int(position), reason, as_user)
         say(f"recorded Retracted of position {position} at position {done.position}")
 
 
@@ -336,7 +385,10 @@ def replay(
 
     day = parse_day(as_of)
     with ledger(db) as opened:
-        answer = projections.replay(opened.world(opened.resolve_known_at(known_at)), day, key)
+        position = opened.resolve_known_at(known_at)
+        if key is not None and not opened.log(position, key):
+            raise fail(f"no events with key {key!r}")
+        answer = projections.replay(opened.world(position), day, key)
     if fmt is not Format.json:
         from ledger.cli.cells import state_rows, with_words
 

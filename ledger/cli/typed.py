@@ -184,7 +184,7 @@ def record_one(event: dict[str, Any], db: str | None, as_user: str | None) -> No
         for field, problem in error.problems:
             typer.echo(f"{field}: {problem}", err=True)
         raise fail("nothing was recorded") from None
-    with ledger(db) as opened:
+    with ledger(db, records=True) as opened:
         done = opened.record([Candidate(fact)], as_user)
     if done.recorded:
         recorded = done.recorded[0]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from typing import Annotated
 
 import typer
 
-from ledger.cli.common import Db, ledger, say
+from ledger.cli.common import EXIT_FAILURE, Db, fail, ledger, say
 
 
 def rebuild(db: Db = None) -> None:
@@ -41,6 +43,83 @@ def follow(
             say("stopped following")
 
 
+def grant(
+    writer: Annotated[
+        str | None, typer.Option("--writer", help="The role that records (and keeps the caches).")
+    ] = None,
+    reader: Annotated[str | None, typer.Option("--reader", help="The role that only queries (SELECT).")] = None,
+    db: Db = None,
+) -> None:
+    """Print the SQL that gives a PostgreSQL writer role and reader role what they need of this ledger's
+    schema and nothing more; its owner runs it (`dipledger grant … | psql …`)."""
+    from ledger.address import database, is_postgres
+    from ledger.roles import script
+    from ledger.store import BadAddress, settings
+
+    address = database(db)
+    if not is_postgres(address):
+        raise fail(
+            "--db: grant is for a PostgreSQL ledger (a SQLite file's readers and writers are its file permissions)"
+        )
+    if not (writer or reader):
+        raise fail("give --writer ROLE, --reader ROLE or both")
+    try:
+        schema = settings(address)["POSTGRES_SCHEMA"] or "public"
+    except BadAddress as error:
+        raise fail(str(error)) from None
+    sys.stdout.write(script(schema, writer, reader))
+
+
+def backup(
+    file: Annotated[str, typer.Argument(help="Where to write the backup (- for standard output).")],
+    db: Db = None,
+) -> None:
+    """Write the whole log as stored (positions, record times, who recorded, retractions) to FILE;
+    `restore` gives the same ledger, digest and answers."""
+    from ledger.backup import write_backup
+
+    with ledger(db) as opened:
+        try:
+            if file == "-":
+                sys.stdout.flush()
+                count, digest = write_backup(opened, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+            else:
+                descriptor = os.open(
+                    file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600
+                )  # the whole ledger: its owner's
+                with os.fdopen(descriptor, "wb") as out:
+                    count, digest = write_backup(opened, out)
+        except OSError as error:
+            raise fail(f"{file}: cannot write the backup: {error.strerror or error}", EXIT_FAILURE) from None
+    say(f"backed up {count} events, up to {digest}")
+
+
+def restore(
+    file: Annotated[str, typer.Argument(help="A backup written by `dipledger backup` (- for standard input).")],
+    db: Db = None,
+) -> None:
+    """Restore a backup into an empty ledger: the same events at the same positions, the same digest."""
+    from ledger.backup import read_backup
+    from ledger.backup import restore as restore_rows
+
+    try:
+        source = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise fail(f"{file}: {error.strerror or 'cannot be read'}") from None
+    try:
+        with ledger(db, records=True) as opened:
+            digest, rows = read_backup(source, file)
+            restore_rows(opened, digest, rows)
+    finally:
+        if source is not sys.stdin.buffer:
+            source.close()
+    say(f"restored {len(rows)} events, up to {digest}")
+
+
 def add_upkeep_commands(app: typer.Typer) -> None:
+    app.command()(backup)
+    app.command()(restore)
     app.command()(rebuild)
     app.command()(follow)
+    app.command()(grant)

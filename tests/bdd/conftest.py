@@ -171,6 +171,9 @@ def status(words: str) -> str:
 
 @given("an empty ledger")
 def empty_ledger(desk: Desk) -> None:
+    nothing = desk.folder / "nothing.jsonl"
+    nothing.write_text("")
+    assert desk.run("import", str(nothing)).exit_code == 0  # a command that records creates the ledger
     assert desk.head() == 0
 
 

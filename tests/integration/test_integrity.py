@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from eventsourcing.persistence import IntegrityError, Tracking
 from typer.testing import CliRunner
 
 from ledger.application import Ledger
 from ledger.cli.main import app
-from ledger.integrity import CHAIN, GENESIS, catch_up, chain_recorder, head_digest, verify
+from ledger.integrity import GENESIS, check_chain, head_digest, verify
 from tests.conftest import EXAMPLE
+from tests.tampering import tamper, tracking_table
 
 runner = CliRunner()
 
@@ -30,24 +29,6 @@ def ledger(db: str) -> Iterator[Ledger]:
     opened = Ledger(db)
     yield opened
     opened.close()
-
-
-def tamper(db: str, *statements: str) -> None:
-    """Run SQL on the raw database; `EVENTS` and `ID` name the events table and its position column."""
-    if "://" in db:
-        import psycopg
-
-        url, _, schema = db.partition("?schema=")
-        with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute(f'SET search_path TO "{schema}"')
-            for statement in statements:
-                connection.execute(statement.replace("EVENTS", "dipledger_events").replace("ID", "notification_id"))
-    else:
-        connection = sqlite3.connect(db)
-        with connection:
-            for statement in statements:
-                connection.execute(statement.replace("EVENTS", "stored_events").replace("ID", "rowid"))
-        connection.close()
 
 
 def edit_state(db: str, position: int, old: str, new: str) -> None:
@@ -108,15 +89,17 @@ def test_a_digest_past_the_head_is_refused(ledger: Ledger) -> None:
     ]
 
 
-def test_the_chain_is_written_once_and_resumes_where_it_stopped(ledger: Ledger) -> None:
-    chain = chain_recorder(ledger.store)
-    head = catch_up(ledger.store, chain)
-    assert head is not None and head.position == 36
-    assert chain.max_tracking_id(CHAIN) == 36
-    with pytest.raises(IntegrityError):  # a second writer of the same links changes nothing
-        chain.insert_links([head], Tracking(CHAIN, 36))
-    assert catch_up(ledger.store, chain) == head
-    assert len(chain.links(0, 100)) == 36
+def test_each_link_is_written_with_its_event(ledger: Ledger, db: str) -> None:
+    """No event is stored without its link: the chain is complete before any digest is asked for."""
+    tamper(db, "CREATE TABLE saved AS SELECT * FROM dipledger_chain", guarded=True)
+    tamper(db, "CREATE TABLE counted AS SELECT count(*) AS n, max(position) AS top FROM saved WHERE position > 0")
+    assert head_digest(ledger).endswith("@36")
+    retracted = run("retract", "3", "--reason", "test", "--db", db)
+    assert retracted.exit_code == 0, retracted.stderr
+    rows = ledger.store.recorder.select_notifications(1, 100)
+    assert len(rows) == 37
+    verdict = check_chain(ledger.store)
+    assert verdict.problems == [] and verdict.notes == []
 
 
 # Tampering --------------------------------------------------------------------------------------
@@ -144,15 +127,17 @@ def test_deleting_the_last_event_is_caught_too(ledger: Ledger, db: str) -> None:
 
 
 def test_an_event_inserted_into_a_gap_is_named_by_its_position(ledger: Ledger, db: str) -> None:
-    tamper(db, "CREATE TABLE saved AS SELECT ID AS position, * FROM EVENTS WHERE ID = 10")
-    tamper(db, "DELETE FROM EVENTS WHERE ID = 10")  # a gap, as PostgreSQL leaves after a conflict
-    head_digest(ledger)
     tamper(
         db,
         "INSERT INTO EVENTS (ID, originator_id, originator_version, topic, state) "
-        "SELECT position, originator_id, originator_version, topic, state FROM saved",
+        "SELECT 100, originator_id, originator_version + 1000, topic, state FROM EVENTS WHERE ID = 10",
+        "INSERT INTO EVENTS (ID, originator_id, originator_version, topic, state) "
+        "SELECT -5, originator_id, originator_version + 2000, topic, state FROM EVENTS WHERE ID = 10",
     )
-    assert [str(p) for p in verify(ledger)] == ["position 10: a row was inserted here: the chain has no link for it"]
+    assert [str(p) for p in verify(ledger)] == [
+        "position -5: a row was inserted here: the chain has no link for it",
+        "position 100: a row was inserted here: the chain has no link for it",
+    ]
 
 
 def test_swapped_events_are_named_as_reordered(ledger: Ledger, db: str) -> None:
@@ -178,13 +163,80 @@ def test_an_altered_link_of_the_chain_is_named_by_its_position(ledger: Ledger, d
 def test_a_rewritten_chain_is_still_caught_by_the_published_digest(ledger: Ledger, db: str) -> None:
     published = head_digest(ledger)
     edit_state(db, 2, '"date"', '"date" ')
-    tracking = "dipledger_tracking" if "://" in db else "tracking"
-    tamper(
-        db, "DELETE FROM dipledger_chain", f"UPDATE {tracking} SET notification_id = 0 WHERE application_name = 'chain'"
-    )
-    assert verify(ledger) == []  # the chain was rebuilt over the edited row…
+    tamper(db, "DELETE FROM dipledger_chain")
+    assert run("append", "--db", db, "--json", NEW_EVENT).exit_code == 0  # the next write links them all again
+    verdict = check_chain(ledger.store)
+    assert verdict.problems == []  # the chain was rebuilt over the edited row, and says so…
+    assert "the links up to position 36 were built after their events were recorded" in verdict.notes[0]
     problems = verify(ledger, published)  # …but no longer leads to the published digest
     assert [p.position for p in problems] == [36]
+    assert "an event at or before it was changed and the chain rewritten" in problems[0].problem
+
+
+def test_a_chain_whose_tracking_row_is_edited_still_answers_at_once(ledger: Ledger, db: str) -> None:
+    published = head_digest(ledger)
+    assert run("tariffs", "--db", db).exit_code == 0  # the read model's tracking row beside it
+    tamper(db, f"DELETE FROM {tracking_table(db)}", f"INSERT INTO {tracking_table(db)} VALUES ('chain', 999999)")
+    assert verify(ledger, published) == []
+
+
+def test_an_edit_before_the_first_digest_is_named(ledger: Ledger, db: str) -> None:
+    """The links are written as events are recorded: an edit made before any digest is still caught."""
+    edit_state(db, 2, '"date"', '"date" ')
+    assert [str(p) for p in verify(ledger)] == ["position 2: the event recorded here was changed"]
+
+
+def test_a_row_inserted_after_the_digest_is_named_and_later_positions_unverified(ledger: Ledger, db: str) -> None:
+    published = head_digest(ledger)
+    tamper(
+        db,
+        "INSERT INTO EVENTS (originator_id, originator_version, topic, state) "
+        "SELECT originator_id, originator_version + 1000, topic, state FROM EVENTS WHERE ID = 36",
+    )
+    problems = verify(ledger, published)
+    assert [str(p) for p in problems] == ["position 37: a row was inserted here: the chain has no link for it"]
+    appended = run("append", "--db", db, "--json", NEW_EVENT)
+    assert appended.exit_code == 0, appended.stderr
+    verdict = check_chain(ledger.store, published)
+    assert [p.position for p in verdict.problems] == [37]
+    tamper(db, "INSERT INTO dipledger_chain SELECT 37, event_hash, chain_hash FROM dipledger_chain WHERE position = 36")
+    verdict = check_chain(ledger.store, published)
+    assert verdict.problems and verdict.problems[0].position == 37
+
+
+def test_with_a_digest_an_edit_is_named_at_its_own_position(ledger: Ledger, db: str) -> None:
+    published = head_digest(ledger)
+    edit_state(db, 2, '"date"', '"date" ')
+    problems = verify(ledger, published)
+    assert [p.position for p in problems] == [2, 36]
+    assert "first changed at position 2" in problems[1].problem
+
+
+def test_positions_after_a_digest_are_named_as_unverified_by_it(ledger: Ledger, db: str) -> None:
+    published = head_digest(ledger)
+    assert run("append", "--db", db, "--json", NEW_EVENT).exit_code == 0
+    result = run("verify", "--db", db, "--digest", published)
+    assert result.exit_code == 0, result.stderr
+    assert "positions 37–37 come after the digest" in result.stderr
+
+
+def test_the_database_refuses_to_change_or_delete_events_and_links(ledger: Ledger, db: str) -> None:
+    for statement in (
+        "UPDATE EVENTS SET topic = 'x' WHERE ID = 3",
+        "DELETE FROM EVENTS WHERE ID = 3",
+        "UPDATE dipledger_chain SET chain_hash = 'x' WHERE position = 3",
+        "DELETE FROM dipledger_chain",
+    ):
+        with pytest.raises(Exception, match="append-only"):
+            tamper(db, statement, guarded=True)
+    if "://" in db:
+        for table in ("EVENTS", "dipledger_chain"):
+            with pytest.raises(Exception, match="append-only"):
+                tamper(db, f"TRUNCATE {table}", guarded=True)
+    assert verify(ledger) == []
+
+
+NEW_EVENT = '{"type":"TariffLifted","key":"us-ieepa-reciprocal-cn","date":"2025-12-01"}'
 
 
 # The commands -----------------------------------------------------------------------------------
