@@ -138,7 +138,7 @@ def products_import(
     with _file_problems():
         codes = read_codes(file, column)
     line: dict[str, Any] = {"key": key, "date": day.isoformat(), "sources": [{"url": url} for url in source or []]}
-    with ledger(db) as opened:
+    with ledger(db, records=True) as opened:
         law_now = _law(opened)
         current = law_now.codes(key, day) if ("ProductList", key) in law_now.world.timelines else None
         if current is None and ("ProductList", key) in law_now.world.timelines:
@@ -238,7 +238,7 @@ def weights_import(
         if len(names) == 1:
             line["sha256"] = report["files"][names[0]]
         candidates.append(Candidate(_parsed(line, names[0]), names[0]))
-    with ledger(db) as opened:
+    with ledger(db, records=True) as opened:
         done = opened.record(candidates, as_user)
     rows = sum(len(report["hs"]) for report in partners.values())
     if done.count:
