@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from domain import KINDS
 from ledger.web.cache import Answers, Remembered
-from ledger.web.reading import Axes, BadRequest, Reader, compare, parse_day
+from ledger.web.reading import Axes, BadRequest, Reader, compare, country, hs, parse_day
 
 HERE = Path(__file__).parent
 LOG_PAGE = 100
@@ -190,6 +190,18 @@ class Site:
         )
         return self.page("controls", request, axes=axes, answer=answer)
 
+    def levels(self, request: Request, axes: Axes) -> Response:
+        params = request.query_params
+        imposer = params.get("imposer") or "US"
+        by = country(imposer, "imposer", group=False)
+        targets = [country(t, "target") for t in params.getlist("target") if t.strip()] or None
+        answer = self.reader.levels(axes, by, targets, params.get("weights") or None)
+        rate = None
+        if params.get("hs"):
+            on = country(params.get("rate_target") or "CN", "rate_target")
+            rate = self.reader.rate(axes, by, on, hs(params.get("hs")), params.get("weights") or None)
+        return self.page("levels", request, axes=axes, answer=answer, rate=rate)
+
     def truces(self, request: Request, axes: Axes) -> Response:
         return self.page("truces", request, axes=axes, answer=self.reader.truces(axes))
 
@@ -262,6 +274,24 @@ class Site:
             answer = self.reader.negotiations(axes, key)
         elif name == "trade-flows":
             answer = self.reader.trade_flows(axes, key)
+        elif name == "levels":
+            by = country(params.get("imposer"), "imposer", group=False)
+            targets = [country(t, "target") for t in params.getlist("target")] or None
+            start, end = parse_day(params.get("from"), "from"), parse_day(params.get("to"), "to")
+            if (start is None) != (end is None):
+                raise BadRequest("give both from and to for a series, or neither (and as_of for one day)")
+            if start is not None and end is not None:
+                if start > end:
+                    raise BadRequest("from is after to")
+                answer = self.reader.level_series(start, end, known_at, by, targets, params.get("weights"))
+            else:
+                answer = self.reader.levels(axes, by, targets, params.get("weights"))
+        elif name == "rate":
+            by = country(params.get("imposer"), "imposer", group=False)
+            on = country(params.get("target"), "target")
+            if by == on:
+                raise BadRequest("target: a country charges no tariff on its own goods; give another target")
+            answer = self.reader.rate(axes, by, on, hs(params.get("hs")), params.get("weights"))
         elif name == "keys":
             kind = params.get("kind")
             kinds = {k.casefold(): k for k in KINDS}
@@ -338,6 +368,7 @@ def create_app(
         Route("/", paged(site.overview)),
         Route("/tariffs", paged(site.tariffs)),
         Route("/controls", paged(site.controls)),
+        Route("/levels", paged(site.levels)),
         Route("/truces", paged(site.truces)),
         Route("/negotiations", paged(site.negotiations)),
         Route("/history/{key}", paged(site.history)),
