@@ -6,6 +6,7 @@ answer, and render it as a page or as the JSON the command line prints.
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
@@ -247,6 +248,34 @@ class Site:
         gathered = model.gather(self.reader.ledger, axes.as_of, axes.known_at, with_charts=True)
         return HTMLResponse(html.render(gathered), headers={"content-security-policy": REPORT_POLICY})
 
+    def chart(self, request: Request, axes: Axes) -> Response:
+        """`/charts/tariffs.svg`, `controls.svg`, `levels.svg`: the command line's charts, to `as_of` as
+        known at `known_at`, narrowed by the page's filters."""
+        from ledger.reports import charts
+
+        params, kind = request.query_params, request.path_params["kind"]
+        start = parse_day(params.get("from"), "from")
+        if start is not None and start > axes.as_of:
+            raise BadRequest("from is after as_of")
+        imposer = params.get("imposer") or None
+        if kind == "levels":
+            by = country(imposer or "US", "imposer", group=False)
+            targets = [country(t, "target") for t in params.getlist("target") if t.strip()] or None
+            first = start or axes.as_of - timedelta(days=365)
+            series = self.reader.level_series(first, axes.as_of, axes.known_at, by, targets, params.get("weights"))
+            figure = charts.level_chart(series, first, axes.as_of, targets)
+        elif kind in ("tariffs", "controls"):
+            world = self.reader.ledger.world(axes.known_at)
+            draw = charts.tariff_chart if kind == "tariffs" else charts.control_chart
+            target = params.get("target") or params.get("destination") or None
+            figure = draw(world, axes.as_of, start, imposer, target)
+        else:
+            raise BadRequest(f"no chart {kind!r} (tariffs, controls or levels)")
+        out = io.BytesIO()
+        figure.savefig(out, format="svg", metadata={"Date": None})
+        # matplotlib's SVG styles its shapes inline: allowed for this image alone, still from no other host
+        return Response(out.getvalue(), media_type="image/svg+xml", headers={"content-security-policy": REPORT_POLICY})
+
     # JSON --------------------------------------------------------------------------------------
 
     def api(self, request: Request) -> Response:
@@ -376,6 +405,7 @@ def create_app(
         Route("/changes", paged(site.changes)),
         Route("/compare", paged(site.compare)),
         Route("/report", paged(site.report)),
+        Route("/charts/{kind}.svg", paged(site.chart)),
         Route("/api/history/{key}", answered(site.api_history)),
         Route("/api/{name}", answered(site.api)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -63,3 +63,11 @@ def test_the_levels_page_shows_each_partner_and_all_and_a_goods_layers(law: str)
         assert levels["all"] == f"{expected['all']['added_pct']:g}%"
         assert set(levels) == {row["target"] for row in expected["levels"]} | {"all"}
         assert "HS 85171300 from CN" in page.text
+
+
+def test_the_level_chart_is_an_image_of_the_site(law: str) -> None:  # noqa: F811
+    with TestClient(create_app(law)) as client:
+        chart = client.get("/charts/levels.svg", params={"as_of": "2025-12-31", "known_at": "100", "imposer": "US"})
+        assert chart.status_code == 200 and chart.headers["content-type"] == "image/svg+xml"
+        assert chart.content.lstrip().startswith(b"<?xml") and b"<svg" in chart.content
+        assert "http" not in chart.headers["content-security-policy"]
