@@ -6,6 +6,7 @@ answer, and render it as a page or as the JSON the command line prints.
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
@@ -23,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from domain import KINDS
 from ledger.web.cache import Answers, Remembered
-from ledger.web.reading import Axes, BadRequest, Reader, compare, parse_day
+from ledger.web.reading import Axes, BadRequest, Reader, compare, country, hs, parse_day
 
 HERE = Path(__file__).parent
 LOG_PAGE = 100
@@ -190,6 +191,18 @@ class Site:
         )
         return self.page("controls", request, axes=axes, answer=answer)
 
+    def levels(self, request: Request, axes: Axes) -> Response:
+        params = request.query_params
+        imposer = params.get("imposer") or "US"
+        by = country(imposer, "imposer", group=False)
+        targets = [country(t, "target") for t in params.getlist("target") if t.strip()] or None
+        answer = self.reader.levels(axes, by, targets, params.get("weights") or None)
+        rate = None
+        if params.get("hs"):
+            on = country(params.get("rate_target") or "CN", "rate_target")
+            rate = self.reader.rate(axes, by, on, hs(params.get("hs")), params.get("weights") or None)
+        return self.page("levels", request, axes=axes, answer=answer, rate=rate)
+
     def truces(self, request: Request, axes: Axes) -> Response:
         return self.page("truces", request, axes=axes, answer=self.reader.truces(axes))
 
@@ -235,6 +248,34 @@ class Site:
         gathered = model.gather(self.reader.ledger, axes.as_of, axes.known_at, with_charts=True)
         return HTMLResponse(html.render(gathered), headers={"content-security-policy": REPORT_POLICY})
 
+    def chart(self, request: Request, axes: Axes) -> Response:
+        """`/charts/tariffs.svg`, `controls.svg`, `levels.svg`: the command line's charts, to `as_of` as
+        known at `known_at`, narrowed by the page's filters."""
+        from ledger.reports import charts
+
+        params, kind = request.query_params, request.path_params["kind"]
+        start = parse_day(params.get("from"), "from")
+        if start is not None and start > axes.as_of:
+            raise BadRequest("from is after as_of")
+        imposer = params.get("imposer") or None
+        if kind == "levels":
+            by = country(imposer or "US", "imposer", group=False)
+            targets = [country(t, "target") for t in params.getlist("target") if t.strip()] or None
+            first = start or axes.as_of - timedelta(days=365)
+            series = self.reader.level_series(first, axes.as_of, axes.known_at, by, targets, params.get("weights"))
+            figure = charts.level_chart(series, first, axes.as_of, targets)
+        elif kind in ("tariffs", "controls"):
+            world = self.reader.ledger.world(axes.known_at)
+            draw = charts.tariff_chart if kind == "tariffs" else charts.control_chart
+            target = params.get("target") or params.get("destination") or None
+            figure = draw(world, axes.as_of, start, imposer, target)
+        else:
+            raise BadRequest(f"no chart {kind!r} (tariffs, controls or levels)")
+        out = io.BytesIO()
+        figure.savefig(out, format="svg", metadata={"Date": None})
+        # matplotlib's SVG styles its shapes inline: allowed for this image alone, still from no other host
+        return Response(out.getvalue(), media_type="image/svg+xml", headers={"content-security-policy": REPORT_POLICY})
+
     # JSON --------------------------------------------------------------------------------------
 
     def api(self, request: Request) -> Response:
@@ -262,6 +303,24 @@ class Site:
             answer = self.reader.negotiations(axes, key)
         elif name == "trade-flows":
             answer = self.reader.trade_flows(axes, key)
+        elif name == "levels":
+            by = country(params.get("imposer"), "imposer", group=False)
+            targets = [country(t, "target") for t in params.getlist("target")] or None
+            start, end = parse_day(params.get("from"), "from"), parse_day(params.get("to"), "to")
+            if (start is None) != (end is None):
+                raise BadRequest("give both from and to for a series, or neither (and as_of for one day)")
+            if start is not None and end is not None:
+                if start > end:
+                    raise BadRequest("from is after to")
+                answer = self.reader.level_series(start, end, known_at, by, targets, params.get("weights"))
+            else:
+                answer = self.reader.levels(axes, by, targets, params.get("weights"))
+        elif name == "rate":
+            by = country(params.get("imposer"), "imposer", group=False)
+            on = country(params.get("target"), "target")
+            if by == on:
+                raise BadRequest("target: a country charges no tariff on its own goods; give another target")
+            answer = self.reader.rate(axes, by, on, hs(params.get("hs")), params.get("weights"))
         elif name == "keys":
             kind = params.get("kind")
             kinds = {k.casefold(): k for k in KINDS}
@@ -338,6 +397,7 @@ def create_app(
         Route("/", paged(site.overview)),
         Route("/tariffs", paged(site.tariffs)),
         Route("/controls", paged(site.controls)),
+        Route("/levels", paged(site.levels)),
         Route("/truces", paged(site.truces)),
         Route("/negotiations", paged(site.negotiations)),
         Route("/history/{key}", paged(site.history)),
@@ -345,6 +405,7 @@ def create_app(
         Route("/changes", paged(site.changes)),
         Route("/compare", paged(site.compare)),
         Route("/report", paged(site.report)),
+        Route("/charts/{kind}.svg", paged(site.chart)),
         Route("/api/history/{key}", answered(site.api_history)),
         Route("/api/{name}", answered(site.api)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -50,6 +50,30 @@ def parse_day(text: str | None, name: str = "as_of") -> date | None:
         raise BadRequest(f"{name}: {error}") from None
 
 
+def country(value: str | None, name: str, group: bool = True) -> str:
+    """A country code given as a parameter, checked as the command line checks it."""
+    from domain.partners import country_code
+
+    if value is None or not value.strip():
+        raise BadRequest(f"{name}: a country code is required (e.g. US)")
+    try:
+        code = country_code(value)
+    except ValueError as error:
+        raise BadRequest(f"{name}: {error}") from None
+    if code == "EU" and not group:
+        raise BadRequest(f"{name}: give a country, not EU")
+    return code
+
+
+def hs(value: str | None) -> str:
+    from domain.values import hs_code
+
+    try:
+        return str(hs_code(value or ""))
+    except ValueError as error:
+        raise BadRequest(f"hs: {error}") from None
+
+
 class Reader:
     """The ledger at `db`, opened once; every read goes through here."""
 
@@ -146,6 +170,30 @@ class Reader:
         if not events:
             raise BadRequest(f"no events with key {key!r}")
         return {"known_at": known_at, "key": key, "events": events}
+
+    def law(self, known_at: int) -> Any:
+        from ledger.tariff_law import KINDS, TariffLaw
+
+        return TariffLaw(self.ledger.world(known_at, KINDS))
+
+    def levels(
+        self, axes: Axes, imposer: str, targets: list[str] | None = None, weights: str | None = None
+    ) -> dict[str, Any]:
+        from ledger import tariff_law
+
+        return tariff_law.levels(self.law(axes.known_at), imposer, axes.as_of, targets, weights)
+
+    def level_series(
+        self, start: date, end: date, known_at: int, imposer: str, targets: list[str] | None, weights: str | None
+    ) -> dict[str, Any]:
+        from ledger import tariff_law
+
+        return tariff_law.level_series(self.law(known_at), imposer, start, end, targets, weights)
+
+    def rate(self, axes: Axes, imposer: str, target: str, hs: str, weights: str | None = None) -> dict[str, Any]:
+        from ledger import tariff_law
+
+        return tariff_law.rate(self.law(axes.known_at), imposer, target, hs, axes.as_of, weights)
 
     # For pages only ----------------------------------------------------------------------------
 

@@ -176,3 +176,24 @@ def test_the_server_listens_on_loopback_only(server: str) -> None:
         with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as probe:
             probe.settimeout(1)
             assert probe.connect_ex((address, port)) != 0, address
+
+
+def test_the_charts_of_a_filtered_page_are_drawn_from_the_server_alone(browser: Any, server: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get("about:blank")
+    browser.get_log("performance")
+    browser.get_log("browser")
+    for path in (
+        "/tariffs?as_of=2025-08-12&known_at=36&imposer=US",
+        "/controls?as_of=2025-08-12&known_at=36&imposer=CN",
+    ):
+        browser.get(f"{server}{path}")
+        image = browser.find_element(By.CSS_SELECTOR, "figure.chart img")
+        assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) > 300
+    shot(browser, "controls-chart.png")
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "WARNING")]
+    assert errors == []
+    sent = [url for url in requests_made(browser) if not url.startswith("data:")]
+    assert any("/charts/tariffs.svg" in url for url in sent)
+    assert all(url.startswith(f"{server}/") for url in sent), sent
