@@ -427,7 +427,6 @@ Feature: Tariff law: what one good pays, and why
         | rate EU CN 8517.13                                 | IMPOSER: give a country, not EU                          |
         | rate US CN 85x7                                    | HS: '85x7' is not an HS code                             |
         | levels --imposer US --target ZZ --as-of 2025-05-01 | --target: 'ZZ' is not an ISO 3166-1 alpha-2 country code |
-        | levels --imposer US --as-of 2025-05-01             | no weights of US's imports in the ledger                 |
 
     Scenario Outline: A tariff rate is between 0% and 1000%
       When I record a tariff imposed of us-reciprocal-cn on 2025-04-05 with imposer US; target <target>; rate <rate>%

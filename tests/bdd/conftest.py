@@ -58,7 +58,11 @@ class Desk:
         return answer
 
     def head(self) -> int:
-        return int(self.read("log")["known_at"])
+        result = self.run("log", "--format", "json")
+        if result.exit_code == 2 and "no ledger at" in result.stderr:
+            return 0  # nothing recorded yet, and a query creates no ledger
+        assert result.exit_code == 0, result.stderr
+        return int(json.loads(result.stdout)["known_at"])
 
     def write(self, rows: list[dict[str, str]], name: str | None = None) -> str:
         """Write events as an import file in the scenario's folder; return its name."""
