@@ -313,7 +313,8 @@ def _build_late(store: EventStore, cursor: Any, last: Link | None, stop: int) ->
         if len(page) < PAGE:
             break
         start = page[-1].id
-    _insert(store, cursor, [Link(0, f"{LATE}{stop if last is not None else 0}", GENESIS)])
+    # The origin names the last link built late, and carries its hash: an edit of either shows.
+    _insert(store, cursor, [Link(0, f"{LATE}{last.position if last else 0}", last.chain_hash if last else GENESIS)])
     return last
 
 
@@ -446,8 +447,11 @@ def check_chain(store: EventStore, digest: str | None = None) -> Verdict:
     unlinked_from = None
     last_link = _last_link(store, None, 2**62) if chained else None
     reach = last_link.position if last_link is not None else 0
-    if origin == -1:
-        problems.append(Problem(0, "the chain's origin row was altered", "the chain's row 0"))
+    if origin is not None:
+        bound = _select_links(store, None, "WHERE position = 0", ())[0].chain_hash
+        built = _select_links(store, None, "WHERE position = ?", (origin,)) if origin > 0 else []
+        if origin == -1 or bound != (built[0].chain_hash if built else GENESIS if origin == 0 else None):
+            problems.append(Problem(0, "the chain's origin row was altered", "the chain's row 0"))
     for position, row, found in _side_by_side(_rows(store), _links(store) if chained else iter(())):
         if published and position > published[1] and published[1] >= head:
             problems += _against(published, recomputed, head, problems)
