@@ -37,3 +37,40 @@ Feature: A tamper-evident ledger
   Scenario: A digest this ledger never had does not match
     When I verify the ledger against the digest "abababababababababababababababababababababababababababababababab@30"
     Then verification fails, naming position 30 as not matching the digest
+
+  Scenario: The database itself refuses to change a recorded event
+    When a colleague with write access tries to change the stored event at position 12
+    Then the database refuses it
+    And the ledger is verified when I verify it
+
+  Scenario: An edit made before any digest was published is still caught
+    Given someone edits the note of the stored event at position 7
+    When I verify the ledger
+    Then verification fails, naming position 7 as changed
+
+  Scenario: A rate changed in the tables that queries read is caught, and a rebuild repairs it
+    Given someone changes the rate US charges China on fentanyl in the tables that queries read
+    When I verify the ledger
+    Then verification fails, naming a row of the read model
+    When I rebuild the read model
+    Then the ledger is verified when I verify it
+
+  Scenario: The read model claiming to be further ahead than the ledger is caught
+    Given someone moves the read model's position far past the ledger's head
+    When I verify the ledger
+    Then verification fails, naming the read model's position
+
+  Scenario: Events recorded after a published digest are said to be outside it
+    Given I publish the digest
+    And later the ledger records:
+      | date       | event             | key         | details                                          |
+      | 2025-06-12 | violation alleged | geneva-2025 | by US; against CN; claim licences are still slow |
+    When I verify the ledger against the published digest
+    Then the ledger is verified
+    And it says position 37 comes after the digest
+
+  Scenario: A backup restored into an empty ledger is the same ledger
+    Given I publish the digest
+    When I back up the ledger and restore the backup into an empty ledger
+    Then the restored ledger verifies against the published digest
+    And the restored ledger answers as the original does, as of 2025-08-12 as known at position 33

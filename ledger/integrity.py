@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 GENESIS = "0" * 64
 TABLE = "dipledger_chain"
 SEALS = "dipledger_snapshot_seals"
+SEALED_LATE = "dipledger: a snapshot is sealed only in the transaction of the event it was taken after"
 """The hash of each snapshot, by the position of the event it was taken after: written with that event,
 append-only like the chain, so a snapshot changed since is not used."""
 PAGE = 10_000
@@ -157,7 +158,7 @@ def prepare(store: EventStore) -> None:
     with _recorder(store).datastore.transaction(commit=False) as cursor:
         cursor.execute(*_triggers_present(store))
         present = int(cursor.fetchone()["n"])
-    if present >= 2 * len(tables) + (2 if postgres else 0):
+    if present >= 2 * len(tables) + 1 + (2 if postgres else 0):
         return
     try:
         with _recorder(store).datastore.transaction(commit=True) as cursor:
@@ -207,6 +208,18 @@ def _creation(store: EventStore) -> list[Any]:
                 "changed or deleted', TG_TABLE_NAME; END $$"
             ).format(function),
         ]
+        sealing = Identifier(schema, "dipledger_seal_with_event")
+        found += [
+            SQL(
+                "CREATE OR REPLACE FUNCTION {} () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF EXISTS (SELECT 1 FROM {} WHERE position = NEW.position) "
+                "OR NOT EXISTS (SELECT 1 FROM {} WHERE notification_id = NEW.position) THEN "
+                "RAISE EXCEPTION '{}'; END IF; RETURN NEW; END $$"
+            ).format(sealing, Identifier(schema, TABLE), Identifier(schema, events_table(store)), SQL(SEALED_LATE)),
+            SQL("CREATE OR REPLACE TRIGGER {} BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION {} ()").format(
+                Identifier(f"dipledger_{SEALS}_insert"), Identifier(schema, SEALS), sealing
+            ),
+        ]
         for table in guarded_tables(store):
             target = Identifier(schema, table)
             found += [
@@ -230,6 +243,12 @@ def _creation(store: EventStore) -> list[Any]:
                 f"BEGIN SELECT RAISE(ABORT, 'dipledger: {table} is append-only: recorded events and their links "
                 "are never changed or deleted'); END"
             )
+    found.append(
+        f"CREATE TRIGGER IF NOT EXISTS dipledger_{SEALS}_insert BEFORE INSERT ON {SEALS} "
+        f"WHEN EXISTS (SELECT 1 FROM {TABLE} WHERE position = NEW.position) "
+        f"OR NOT EXISTS (SELECT 1 FROM {events_table(store)} WHERE rowid = NEW.position) "
+        f"BEGIN SELECT RAISE(ABORT, '{SEALED_LATE}'); END"
+    )
     return found
 
 
@@ -263,12 +282,11 @@ def link(store: EventStore, cursor: Any, rows: Sequence[Row]) -> None:
     for row in rows:
         previous = chain_hash(previous, row)
         links.append(Link(row.id, event_hash(row), previous))
-    _insert(store, cursor, links)
-    if seals:
-        sealed = [
-            (seal, row.id) for row in rows if (seal := seals.pop((row.originator_id, row.originator_version), None))
-        ]
+    if seals:  # before the links: the database refuses a seal for an event already linked
+        taken = ((seals.pop((row.originator_id, row.originator_version), None), row.id) for row in rows)
+        sealed = [(seal, position) for seal, position in taken if seal is not None]
         cursor.executemany(statement(store, "INSERT INTO {seals} VALUES (?, ?)", seals=SEALS), sealed)
+    _insert(store, cursor, links)
 
 
 def seal_at(store: EventStore, position: int, cursor: Any = None) -> str | None:
@@ -295,7 +313,8 @@ def _build_late(store: EventStore, cursor: Any, last: Link | None, stop: int) ->
         if len(page) < PAGE:
             break
         start = page[-1].id
-    _insert(store, cursor, [Link(0, f"{LATE}{stop if last is not None else 0}", GENESIS)])
+    # The origin names the last link built late, and carries its hash: an edit of either shows.
+    _insert(store, cursor, [Link(0, f"{LATE}{last.position if last else 0}", last.chain_hash if last else GENESIS)])
     return last
 
 
@@ -430,8 +449,11 @@ def check_chain(store: EventStore, digest: str | None = None) -> Verdict:
     unlinked_from = None
     last_link = _last_link(store, None, 2**62) if chained else None
     reach = last_link.position if last_link is not None else 0
-    if origin == -1:
-        problems.append(Problem(0, "the chain's origin row was altered", "the chain's row 0"))
+    if origin is not None:
+        bound = _select_links(store, None, "WHERE position = 0", ())[0].chain_hash
+        built = _select_links(store, None, "WHERE position = ?", (origin,)) if origin > 0 else []
+        if origin == -1 or bound != (built[0].chain_hash if built else GENESIS if origin == 0 else None):
+            problems.append(Problem(0, "the chain's origin row was altered", "the chain's row 0"))
     for position, row, found in _side_by_side(_rows(store), _links(store) if chained else iter(())):
         if published and position > published[1] and published[1] >= head:
             problems += _against(published, recomputed, head, problems)
