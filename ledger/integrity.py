@@ -397,9 +397,11 @@ def _rows(store: EventStore) -> Iterator[Row]:
 
 
 def _links(store: EventStore) -> Iterator[Link]:
-    after = 0
+    """Every link but the origin, whatever its position (one moved below 1 is named like any other)."""
+    after = -(2**62)
     while True:
-        page = _select_links(store, None, "WHERE position > ? ORDER BY position LIMIT ?", (after, PAGE))
+        clause = "WHERE position > ? AND position <> 0 ORDER BY position LIMIT ?"
+        page = _select_links(store, None, clause, (after, PAGE))
         yield from page
         if len(page) < PAGE:
             return
