@@ -379,18 +379,11 @@ def _asked_read_only() -> bool:
 def postgres_may_write(db: str) -> bool:
     import psycopg
 
-    from ledger.store import settings
+    from ledger.store import connect_postgres, settings
 
     env = settings(db)
     try:
-        with psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None,
-            connect_timeout=5,
-        ) as connection:
+        with connect_postgres(env) as connection:
             found = connection.execute(
                 "SELECT has_table_privilege(format('%%I.%%I', %s::text, 'dipledger_events'), 'INSERT')",
                 (env["POSTGRES_SCHEMA"] or "public",),

@@ -124,6 +124,20 @@ def table_exists(store: EventStore, table: str) -> bool:
         return bool(cursor.fetchone()["found"])
 
 
+def connect_postgres(env: dict[str, str]) -> Any:
+    """A plain psycopg connection to the server `settings` names, for a look outside eventsourcing."""
+    import psycopg
+
+    return psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        connect_timeout=5,
+    )
+
+
 def check_exists(db: str, env: dict[str, str]) -> None:
     """Raise `NoLedger` unless a ledger's events table is at `db`; open nothing for writing to find out."""
     if not is_postgres(db):
@@ -145,14 +159,7 @@ def check_exists(db: str, env: dict[str, str]) -> None:
     import psycopg
 
     try:
-        with psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None,
-            connect_timeout=5,
-        ) as server:
+        with connect_postgres(env) as server:
             schema = env["POSTGRES_SCHEMA"] or "public"
             found = server.execute("SELECT to_regclass(format('%%I.%%I', %s::text, 'dipledger_events'))", (schema,))
             row = found.fetchone()
