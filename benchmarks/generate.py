@@ -4,7 +4,7 @@
 `-o`), one "episode" at a time so memory stays constant. An episode is a dispute between two real
 countries: a negotiation with rounds and statements, a truce with extensions and allegations,
 tariff layers both ways with rate changes and suspensions (some tied to the truce), export
-controls with licences, and monthly trade statistics. Every rule of DESIGN §4.1 holds, and any
+controls with licences, and monthly trade statistics. Every recording rule holds, and any
 prefix of the file holds too: each aggregate's events are written in date order, and a truce is
 written before the measures suspended under it.
 """

@@ -1,4 +1,4 @@
-"""The performance harness of DESIGN §11: each figure beside a baseline measured in the same run.
+"""The performance harness of the README's targets: each figure beside a baseline measured in the same run.
 
 `python -m benchmarks.run [--events N] [--postgres URL] [--out benchmarks/RESULTS.md]` generates an
 N-event ledger (benchmarks.generate), measures, prints each figure as it is taken, and writes the

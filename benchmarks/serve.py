@@ -1,4 +1,4 @@
-"""The web face under load (DESIGN §11): many readers at once against `dipledger serve`, p95 a page.
+"""The web face under load: many readers at once against `dipledger serve`, p95 a page (target 100 ms).
 
 `python -m benchmarks.serve [--events 100000] [--seed 1] [--readers 50] [--requests 40]` generates
 the benchmark ledger (benchmarks.generate; or takes `--db` of one already imported), starts

@@ -1,4 +1,4 @@
-"""A suspension of a measure, for a fixed time or for as long as a truce applies (DESIGN §4.2)."""
+"""A suspension of a measure, for a fixed time or for as long as a truce applies."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The read side: each query answers for one `(as_of, known_at)` pair with the JSON of DESIGN §5."""
+"""The read side: each query answers for one `(as_of, known_at)` pair with the JSON shapes the README gives."""
 
 from __future__ import annotations
 

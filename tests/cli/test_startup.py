@@ -1,4 +1,4 @@
-"""A command imports only what it needs, so the command line starts fast (DESIGN §11)."""
+"""A command imports only what it needs, so the command line starts fast."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Each rule of DESIGN §4.1, judged over the whole timeline in valid time, with its message."""
+"""Each recording rule of the catalogue, judged over the whole timeline in valid time, with its message."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Valid time and record time: statuses by day, the Geneva worked example (DESIGN §4.2), retraction."""
+"""Valid time and record time: statuses by day, the Geneva worked example, retraction."""
 
 from __future__ import annotations
 

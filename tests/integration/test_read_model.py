@@ -128,7 +128,7 @@ def test_the_example_is_answered_from_spans_on_every_day(db: str) -> None:
 
 
 def test_a_truce_extension_recorded_later_moves_the_suspension_end(db: str) -> None:
-    """DESIGN §4.2: as known before the extension the rate on 12 August is 34; after it, 10."""
+    """The Geneva worked example: as known before the extension the rate on 12 August is 34; after it, 10."""
     ledger = Ledger(db)
     try:
         events = [json.loads(line) for line in EXAMPLE.read_text().splitlines() if line.strip()]
