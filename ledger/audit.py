@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ledger.integrity import Problem, is_postgres, seal_at, statement
+from ledger.integrity import Problem, seal_at, statement
 from ledger.spans import NAME, REFS, TABLE
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def _select(store: EventStore, text: str, params: tuple[Any, ...] = (), **tables
 
 
 def tracking_table(store: EventStore) -> str:
-    return "dipledger_tracking" if is_postgres(store) else "tracking"
+    return store.backend.tracking_table
 
 
 def check_read_model(store: EventStore) -> list[Problem]:
@@ -166,9 +166,9 @@ def snapshot_problem(store: EventStore, originator: Any, version: Any, state: An
     from domain import fold
     from domain.snapshot import to_state
     from domain.world import without_retracted
-    from ledger.application import Timelines
     from ledger.snapshots import well_formed
     from ledger.store import aggregate_id
+    from ledger.timelines import Timelines
 
     snapshot = well_formed(version, state)
     if isinstance(snapshot, str):

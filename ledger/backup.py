@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 
 from domain import InputError, LedgerError
-from ledger.integrity import GENESIS, PAGE, Row, chain_hash, events_table, is_postgres, link, statement
+from ledger.integrity import GENESIS, PAGE, Row, chain_hash, link
 from ledger.store import StorageError, decode
 
 if TYPE_CHECKING:
@@ -160,40 +160,21 @@ def restore(ledger: Ledger, digest: str, rows: list[Row]) -> None:
     store = ledger.store
     if store.head():
         raise LedgerError(f"restore writes only into an empty ledger; {store.db} holds events up to {store.head()}")
-    with store.writing() as cursor:
-        if store.recorder.max_notification_id():
+
+    def write(cursor: Any) -> None:
+        if next(store.notifications(cursor=cursor), None) is not None:
             raise LedgerError("restore writes only into an empty ledger")
         for start in range(0, len(rows), PAGE):
             page = rows[start : start + PAGE]
             _insert(store, cursor, page)
             link(store, cursor, page)
-        if is_postgres(store) and rows:
-            recorder: Any = store.recorder
-            from psycopg.sql import Identifier
 
-            table = Identifier(recorder.datastore.schema or "public", events_table(store)).as_string(None)
-            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), %s)", (table, head))
+    ledger.locked_write(write)
 
 
 def _insert(store: EventStore, cursor: Any, rows: list[Row]) -> None:
-    if is_postgres(store):
-        sql = statement(
-            store,
-            "INSERT INTO {events} (notification_id, originator_id, originator_version, topic, state) "
-            "VALUES (?, ?, ?, ?, ?)",
-            events=events_table(store),
-        )
-        values: list[tuple[Any, ...]] = [
-            (r.id, uuid.UUID(r.originator_id), r.originator_version, r.topic, r.state) for r in rows
-        ]
-    else:
-        sql = statement(
-            store,
-            "INSERT INTO {events} (rowid, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
-            events=events_table(store),
-        )
-        values = [(r.id, uuid.UUID(r.originator_id).hex, r.originator_version, r.topic, r.state) for r in rows]
+    stored = [(r.id, (uuid.UUID(r.originator_id), r.originator_version, r.topic, r.state)) for r in rows]
     try:
-        cursor.executemany(sql, values)
+        store.backend.restore_events(cursor, stored)
     except Exception as error:
         raise StorageError(f"cannot restore: {error}") from None

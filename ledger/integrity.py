@@ -23,7 +23,6 @@ first recording builds them, once, under the write lock, and writes the origin.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
@@ -112,156 +111,40 @@ def chain_hash(previous: str, row: Row | Any) -> str:
 # The tables ---------------------------------------------------------------------------------------
 
 
-def _recorder(store: EventStore) -> Any:
-    """The store's recorder, whose datastore and table names the chain's statements use."""
-    return store.recorder
-
-
-def is_postgres(store: EventStore) -> bool:
-    return hasattr(_recorder(store).datastore, "schema")
-
-
 def statement(store: EventStore, text: str, **tables: str) -> Any:
-    """`text` with each `{name}` a table of the ledger (in its schema on PostgreSQL, quoted as an
-    identifier by psycopg) and `?` its parameters."""
-    if is_postgres(store):
-        from psycopg.sql import SQL, Identifier
-
-        schema = _recorder(store).datastore.schema or "public"
-        return SQL(text.replace("%", "%%").replace("?", "%s")).format(
-            **{key: Identifier(schema, name) for key, name in tables.items()}
-        )
-    return text.format(**{key: f'"{name}"' for key, name in tables.items()})
+    """`text` with each `{name}` a table of the ledger and `?` its parameters, in the store's dialect."""
+    return store.backend.statement(text, **tables)
 
 
 def events_table(store: EventStore) -> str:
-    return str(_recorder(store).events_table_name)
-
-
-def position_column(store: EventStore) -> str:
-    return "notification_id" if is_postgres(store) else "rowid"
-
-
-GUARDED = ("events", "chain")
-"""The tables the database keeps append-only: an UPDATE or DELETE of a row is refused."""
+    return store.backend.events
 
 
 def guarded_tables(store: EventStore) -> list[str]:
+    """The tables the database keeps append-only: an UPDATE or DELETE of a row is refused."""
     return [events_table(store), TABLE, SEALS]
 
 
 def prepare(store: EventStore) -> None:
     """Create the chain's table and the triggers that keep the events and the chain append-only,
     where they are missing (looked up first: most openings find them)."""
-    postgres = is_postgres(store)
-    tables = guarded_tables(store)
-    with _recorder(store).datastore.transaction(commit=False) as cursor:
-        cursor.execute(*_triggers_present(store))
+    backend, tables = store.backend, guarded_tables(store)
+    with backend.reading() as cursor:
+        cursor.execute(*backend.guards_present(TABLE, SEALS))
         present = int(cursor.fetchone()["n"])
-    if present >= 2 * len(tables) + 1 + (2 if postgres else 0):
+    if present >= backend.wanted_guards(tables):
         return
     try:
-        with _recorder(store).datastore.transaction(commit=True) as cursor:
-            if postgres:
-                cursor.execute(
-                    statement(store, "LOCK TABLE {events} IN EXCLUSIVE MODE", events=events_table(store))
-                )  # two processes creating the same triggers at once would clash
-            for sql in _creation(store):
+        with backend.writing() as cursor:  # under the write lock: two processes making the same guards would clash
+            for sql in backend.guards(tables, TABLE, SEALS, SEALED_LATE):
                 cursor.execute(sql)
     except Exception as error:  # the driver's own message
         raise StorageError(f"cannot create the hash chain's table and its guards: {error}") from None
 
 
-def _triggers_present(store: EventStore) -> tuple[Any, tuple[Any, ...]]:
-    if is_postgres(store):
-        return (
-            "SELECT (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = %s AND t.tgname LIKE 'dipledger_%%') "
-            "+ (SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
-            "WHERE s.nspname = %s AND c.relname IN (%s, %s)) AS n",
-            (_recorder(store).datastore.schema or "public",) * 2 + (TABLE, SEALS),
-        )
-    return ("SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'dipledger%'", ())
-
-
-def _creation(store: EventStore) -> list[Any]:
-    if is_postgres(store):
-        from psycopg.sql import SQL, Identifier
-
-        schema = _recorder(store).datastore.schema or "public"
-        function = Identifier(schema, "dipledger_append_only")
-        found = [
-            statement(
-                store,
-                "CREATE TABLE IF NOT EXISTS {chain} "
-                "(position bigint PRIMARY KEY, event_hash text NOT NULL, chain_hash text NOT NULL)",
-                chain=TABLE,
-            ),
-            statement(
-                store,
-                "CREATE TABLE IF NOT EXISTS {seals} (seal text NOT NULL, position bigint PRIMARY KEY)",
-                seals=SEALS,
-            ),
-            SQL(
-                "CREATE OR REPLACE FUNCTION {} () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                "RAISE EXCEPTION 'dipledger: % is append-only: recorded events and their links are never "
-                "changed or deleted', TG_TABLE_NAME; END $$"
-            ).format(function),
-        ]
-        sealing = Identifier(schema, "dipledger_seal_with_event")
-        found += [
-            SQL(
-                "CREATE OR REPLACE FUNCTION {} () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                "IF EXISTS (SELECT 1 FROM {} WHERE position = NEW.position) "
-                "OR NOT EXISTS (SELECT 1 FROM {} WHERE notification_id = NEW.position) THEN "
-                "RAISE EXCEPTION '{}'; END IF; RETURN NEW; END $$"
-            ).format(sealing, Identifier(schema, TABLE), Identifier(schema, events_table(store)), SQL(SEALED_LATE)),
-            SQL("CREATE OR REPLACE TRIGGER {} BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION {} ()").format(
-                Identifier(f"dipledger_{SEALS}_insert"), Identifier(schema, SEALS), sealing
-            ),
-        ]
-        for table in guarded_tables(store):
-            target = Identifier(schema, table)
-            found += [
-                SQL(
-                    "CREATE OR REPLACE TRIGGER {} BEFORE UPDATE OR DELETE ON {} FOR EACH ROW EXECUTE FUNCTION {} ()"
-                ).format(Identifier(f"dipledger_{table}_rows"), target, function),
-                SQL(
-                    "CREATE OR REPLACE TRIGGER {} BEFORE TRUNCATE ON {} FOR EACH STATEMENT EXECUTE FUNCTION {} ()"
-                ).format(Identifier(f"dipledger_{table}_truncate"), target, function),
-            ]
-        return found
-    found = [
-        f"CREATE TABLE IF NOT EXISTS {TABLE} "
-        "(position INTEGER PRIMARY KEY, event_hash TEXT NOT NULL, chain_hash TEXT NOT NULL)",
-        f"CREATE TABLE IF NOT EXISTS {SEALS} (seal TEXT NOT NULL, position INTEGER PRIMARY KEY)",
-    ]
-    for table in guarded_tables(store):
-        for action in ("UPDATE", "DELETE"):
-            found.append(
-                f"CREATE TRIGGER IF NOT EXISTS dipledger_{table}_{action.lower()} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, 'dipledger: {table} is append-only: recorded events and their links "
-                "are never changed or deleted'); END"
-            )
-    found.append(
-        f"CREATE TRIGGER IF NOT EXISTS dipledger_{SEALS}_insert BEFORE INSERT ON {SEALS} "
-        f"WHEN EXISTS (SELECT 1 FROM {TABLE} WHERE position = NEW.position) "
-        f"OR NOT EXISTS (SELECT 1 FROM {events_table(store)} WHERE rowid = NEW.position) "
-        f"BEGIN SELECT RAISE(ABORT, '{SEALED_LATE}'); END"
-    )
-    return found
-
-
 def has_chain(store: EventStore, cursor: Any = None) -> bool:
     """Whether the chain's table exists (a ledger of an earlier release may have none yet)."""
-    if is_postgres(store):
-        sql = "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text)) IS NOT NULL AS found"
-        params: tuple[str, ...] = (_recorder(store).datastore.schema or "public", TABLE)
-    else:
-        sql, params = "SELECT count(*) > 0 AS found FROM sqlite_master WHERE name = ?", (TABLE,)
-    with _reading(store, cursor) as opened:
-        opened.execute(sql, params)
-        return bool(opened.fetchone()["found"])
+    return store.backend.table_exists(TABLE, cursor)
 
 
 # Writing the chain --------------------------------------------------------------------------------
@@ -349,7 +232,7 @@ def _select_links(store: EventStore, cursor: Any, clause: str, params: tuple[Any
 
 def _select_rows(store: EventStore, cursor: Any, after: int, stop: int, limit: int) -> list[Row]:
     """The stored rows after position `after` up to `stop`, raw."""
-    column = position_column(store)
+    column = store.backend.position
     sql = statement(
         store,
         f"SELECT {column} AS position, originator_id, originator_version, topic, state FROM {{events}} "
@@ -377,9 +260,7 @@ def _uuid_text(value: Any) -> str:
 
 
 def _reading(store: EventStore, cursor: Any) -> Any:
-    if cursor is not None:
-        return contextlib.nullcontext(cursor)
-    return _recorder(store).datastore.transaction(commit=False)
+    return store.backend.reading(cursor)
 
 
 # Reading the chain --------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -29,11 +28,20 @@ def serve(
 ) -> None:
     """Open the ledger in a browser: overview, tariffs, controls, truces, negotiations, history, log,
     changes, the report, and /api/… in the JSON the queries print (read-only by default)."""
-    from ledger.address import database, is_postgres
+    from domain import LedgerError
+    from ledger.address import database
+    from ledger.storage import NoLedger, backend_for
 
     address = database(db)
-    if not is_postgres(address) and not allow_writes and not Path(address).is_file():
-        raise fail(f"--db {address}: no ledger there; record events first (dipledger import FILE --db {address})")
+    try:
+        if not allow_writes:
+            backend_for(address).check_exists()
+    except NoLedger:
+        raise fail(
+            f"--db {address}: no ledger there; record events first (dipledger import FILE --db {address})"
+        ) from None
+    except LedgerError as error:
+        raise fail(str(error)) from None
     token = os.environ.get("DIPLEDGER_TOKEN", "").strip() or None
     if allow_writes and (token is None or len(token) < 16):
         raise fail("--allow-writes: set DIPLEDGER_TOKEN to a secret of at least 16 characters first")

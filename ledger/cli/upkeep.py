@@ -52,22 +52,14 @@ def grant(
 ) -> None:
     """Print the SQL that gives a PostgreSQL writer role and reader role what they need of this ledger's
     schema and nothing more; its owner runs it (`dipledger grant … | psql …`)."""
-    from ledger.address import database, is_postgres
-    from ledger.roles import script
-    from ledger.store import BadAddress, settings
+    from domain import LedgerError
+    from ledger.address import database
+    from ledger.storage import backend_for
 
-    address = database(db)
-    if not is_postgres(address):
-        raise fail(
-            "--db: grant is for a PostgreSQL ledger (a SQLite file's readers and writers are its file permissions)"
-        )
-    if not (writer or reader):
-        raise fail("give --writer ROLE, --reader ROLE or both")
     try:
-        schema = settings(address)["POSTGRES_SCHEMA"] or "public"
-    except BadAddress as error:
+        sys.stdout.write(backend_for(database(db)).grants(writer, reader))
+    except LedgerError as error:
         raise fail(str(error)) from None
-    sys.stdout.write(script(schema, writer, reader))
 
 
 def backup(
