@@ -7,6 +7,8 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +147,56 @@ def test_conflicts_that_never_stop_end_with_exit_3(db: str, monkeypatch: pytest.
     assert result.exit_code == 3, result.stderr
     assert "gave up after 20 write conflicts" in result.stderr
     assert len(attempts) == 20
+
+
+def test_a_retraction_and_a_suspension_naming_its_truce_cannot_both_land(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retraction checks that nothing names the truce, then writes: another writer that records a
+    suspension under the truce in between must wait for it (and then be refused), never slip in."""
+    from domain import parse_fact
+    from ledger.application import Candidate, RecordingRefused
+
+    def offer(*lines: dict[str, Any]) -> list[Candidate]:
+        return [Candidate(parse_fact(line)) for line in lines]
+
+    setup = Ledger(db)
+    truce = {"type": "TruceAgreed", "key": "g", "date": "2025-05-12", "parties": ["US", "CN"], "days": 90}
+    created = setup.record(offer(truce, tariff("t", rate_pct=34))).recorded
+    setup.close()
+    truce_at = next(r.position for r in created if r.fact.key == "g")
+    suspension = {"type": "TariffSuspended", "key": "t", "date": "2025-05-14", "points": 24, "truce": "g"}
+    outcome: dict[str, object] = {}
+
+    def record_suspension() -> None:
+        other = Ledger(db)
+        try:
+            outcome["suspension"] = other.record(offer(suspension)).count
+        except RecordingRefused as refused:
+            outcome["suspension"] = refused
+        finally:
+            other.close()
+
+    checked = Ledger._check_not_named
+
+    def then_another_writer_comes(self: Ledger, target: Any, *args: Any) -> None:
+        checked(self, target, *args)
+        writer = threading.Thread(target=record_suspension)
+        writer.start()
+        writer.join(timeout=3)  # it finishes at once unless the retraction holds the write lock
+
+    monkeypatch.setattr(Ledger, "_check_not_named", then_another_writer_comes)
+    retracting = Ledger(db)
+    try:
+        retracting.retract(truce_at, "entered in error")
+    finally:
+        retracting.close()
+    monkeypatch.undo()
+    for _ in range(100):  # the other writer goes on once the retraction commits
+        if "suspension" in outcome:
+            break
+        time.sleep(0.1)
+    assert isinstance(outcome["suspension"], RecordingRefused), outcome
+    assert "no truce 'g'" in str(outcome["suspension"])
+    types = [entry["type"] for entry in logged(db)]
+    assert types.count("TariffSuspended") == 0 and types.count("Retracted") == 1

@@ -14,6 +14,7 @@ import pytest
 import ledger.application
 import ledger.jsonl
 import ledger.store
+import ledger.timelines
 from benchmarks.generate import events as generated
 from domain import parse_fact
 from domain.events import Retracted
@@ -118,7 +119,7 @@ def test_a_truce_named_before_its_lines_are_read_is_read_ahead_of_its_turn(db: s
 def inserts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The size of each batch inserted, two events a batch, read ahead an aggregate at a time."""
     monkeypatch.setattr(ledger.application, "BATCH", 2)
-    monkeypatch.setattr(ledger.application, "AHEAD", 1)
+    monkeypatch.setattr(ledger.timelines, "AHEAD", 1)
     sizes: list[int] = []
     insert = ledger.store.EventStore.insert
 
