@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -257,53 +259,67 @@ LOG_COLUMNS = ("position", "recorded_at", "recorded_by", "type", "key", "date", 
 STATE_COLUMNS = ("kind", "key", "status", "state")
 
 
-@app.command()
-def tariffs(
-    imposer: Annotated[str | None, typer.Option(help="Only measures of this imposer (country code).")] = None,
-    target: Annotated[str | None, typer.Option(help="Only measures on this target (country code).")] = None,
-    product: Annotated[str | None, typer.Option(help="Totals for this product instead of all goods.")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Include lifted measures.")] = False,
-    key: OneKey = None,
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    fmt: Fmt = Format.table,
-    db: Db = None,
+@dataclass(frozen=True)
+class Filter:
+    """An option that narrows a view query, passed to its projection in the order the options are given."""
+
+    name: str
+    help: str
+    country: bool = False
+    """Whether it is checked as a country code."""
+
+
+def _view_query(
+    name: str,
+    doc: str,
+    tables: list[tuple[str, tuple[str, ...]]],
+    *filters: Filter,
+    lifted: str | None = None,
+    kept: bool = True,
+    readable: str | None = None,
 ) -> None:
-    """Tariff layers in effect on a day, and the total rate per imposer→target."""
-    from ledger import projections
+    """The command of `projections.<name>`, the views of a kind on a day, with `filters` and, given
+    what `lifted` calls them, `--all` to include the lifted ones. `kept`: answered from the persistent
+    read model (else folded in memory). `readable`: the function of `ledger.cli.cells` that words a
+    row of a table or CSV."""
 
-    day = parse_day(as_of)
-    by, on = countries(imposer, "--imposer"), countries(target, "--target")
-    with views(db, known_at) as source:
-        answer = projections.tariffs(projections.keyed(source, key), day, by, on, product, all_)
-    if "note" in answer:
-        say(f"note: {answer['note']}")
-    emit(answer, fmt, [("measures", MEASURE_COLUMNS), ("totals", TOTAL_COLUMNS)])
+    def command(**options: Any) -> None:
+        from ledger import projections
 
+        day = parse_day(options["as_of"])
+        chosen = [countries(options[f.name], f"--{f.name}") if f.country else options[f.name] for f in filters]
+        if lifted:
+            chosen.append(options["all_"])
+        db, key, known_at = options["db"], options["key"], options["known_at"]
+        if kept:
+            with views(db, known_at) as source:
+                answer = getattr(projections, name)(projections.keyed(source, key), day, *chosen)
+        else:
+            with ledger(db) as opened:
+                world = opened.world(opened.resolve_known_at(known_at))
+                answer = getattr(projections, name)(projections.keyed(world, key), day, *chosen)
+        if "note" in answer:
+            say(f"note: {answer['note']}")
+        fmt = options["fmt"]
+        if readable:
+            from ledger.cli import cells
 
-@app.command()
-def controls(
-    imposer: Annotated[str | None, typer.Option(help="Only controls of this imposer (country code).")] = None,
-    item: Annotated[
-        str | None,
-        typer.Option(help="Only controls that name this text in an item or their basis, in any case (e.g. nexperia)."),
-    ] = None,
-    destination: Annotated[str | None, typer.Option(help="Only controls applying to this destination.")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Include lifted controls.")] = False,
-    key: OneKey = None,
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    fmt: Fmt = Format.table,
-    db: Db = None,
-) -> None:
-    """Export controls in effect on a day, with licence approvals."""
-    from ledger import projections
+            answer = _readable(answer, fmt, name, getattr(cells, readable))
+        emit(answer, fmt, tables)
 
-    day = parse_day(as_of)
-    by, to = countries(imposer, "--imposer"), countries(destination, "--destination")
-    with views(db, known_at) as source:
-        answer = projections.controls(projections.keyed(source, key), day, by, item, to, all_)
-    emit(answer, fmt, [("controls", CONTROL_COLUMNS)])
+    def option(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
+        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+    narrowing = [option(f.name, Annotated[str | None, typer.Option(help=f.help)]) for f in filters]
+    if lifted:
+        everything = typer.Option("--all", help=f"Include lifted {lifted}.")
+        narrowing.append(option("all_", Annotated[bool, everything], False))
+    common = [option("key", OneKey), option("as_of", AsOf), option("known_at", KnownAt)]
+    command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [*narrowing, *common, option("fmt", Fmt, Format.table), option("db", Db)]
+    )
+    command.__doc__ = doc
+    app.command(name.replace("_", "-"))(command)
 
 
 def _readable(answer: dict[str, Any], fmt: Format, name: str, row: Any) -> dict[str, Any]:
@@ -313,34 +329,43 @@ def _readable(answer: dict[str, Any], fmt: Format, name: str, row: Any) -> dict[
     return {**answer, name: [row(r) for r in answer[name]]}
 
 
-def _simple_query(name: str, columns: tuple[str, ...], doc: str, kept: bool = True) -> None:
-    """A query with no filters; `kept`: answered from the persistent read model (else folded in memory)."""
-
-    def command(
-        key: OneKey = None, as_of: AsOf = None, known_at: KnownAt = None, fmt: Fmt = Format.table, db: Db = None
-    ) -> None:
-        from ledger import projections
-
-        day = parse_day(as_of)
-        if kept:
-            with views(db, known_at) as source:
-                answer = getattr(projections, name)(projections.keyed(source, key), day)
-        else:
-            with ledger(db) as opened:
-                world = opened.world(opened.resolve_known_at(known_at))
-                answer = getattr(projections, name)(projections.keyed(world, key), day)
-        from ledger.cli import cells
-
-        readable = {"negotiations": cells.negotiation_row, "truces": cells.truce_row, "trade_flows": cells.flow_row}
-        emit(_readable(answer, fmt, name, readable[name]), fmt, [(name, columns)])
-
-    command.__doc__ = doc
-    app.command(name.replace("_", "-"))(command)
-
-
-_simple_query("truces", TRUCE_COLUMNS, "Truces on a day: status, expiry, days remaining and allegations.")
-_simple_query("negotiations", NEGOTIATION_COLUMNS, "Negotiations on a day: rounds, contacts, statements, agreements.")
-_simple_query("trade_flows", FLOW_COLUMNS, "Reported trade statistics known on a day.", kept=False)
+_view_query(
+    "tariffs",
+    "Tariff layers in effect on a day, and the total rate per imposer→target.",
+    [("measures", MEASURE_COLUMNS), ("totals", TOTAL_COLUMNS)],
+    Filter("imposer", "Only measures of this imposer (country code).", country=True),
+    Filter("target", "Only measures on this target (country code).", country=True),
+    Filter("product", "Totals for this product instead of all goods."),
+    lifted="measures",
+)
+_view_query(
+    "controls",
+    "Export controls in effect on a day, with licence approvals.",
+    [("controls", CONTROL_COLUMNS)],
+    Filter("imposer", "Only controls of this imposer (country code).", country=True),
+    Filter("item", "Only controls that name this text in an item or their basis, in any case (e.g. nexperia)."),
+    Filter("destination", "Only controls applying to this destination.", country=True),
+    lifted="controls",
+)
+_view_query(
+    "truces",
+    "Truces on a day: status, expiry, days remaining and allegations.",
+    [("truces", TRUCE_COLUMNS)],
+    readable="truce_row",
+)
+_view_query(
+    "negotiations",
+    "Negotiations on a day: rounds, contacts, statements, agreements.",
+    [("negotiations", NEGOTIATION_COLUMNS)],
+    readable="negotiation_row",
+)
+_view_query(
+    "trade_flows",
+    "Reported trade statistics known on a day.",
+    [("trade_flows", FLOW_COLUMNS)],
+    kept=False,
+    readable="flow_row",
+)
 
 
 class Kind(StrEnum):
