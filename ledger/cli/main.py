@@ -9,6 +9,7 @@ import typer
 
 from ledger.cli.common import EXIT_FAILURE, fail
 from ledger.cli.integrity import add_integrity_commands
+from ledger.cli.law_data import add_law_data_commands
 from ledger.cli.queries import add_query_commands
 from ledger.cli.recording import add_recording_commands
 from ledger.cli.reports import add_report_commands
@@ -81,4 +82,5 @@ add_integrity_commands(app)
 add_report_commands(app)
 add_upkeep_commands(app)
 add_tariff_law_commands(app)
+add_law_data_commands(app)
 add_serve_command(app)
