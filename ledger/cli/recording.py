@@ -59,7 +59,7 @@ def append(
 ) -> None:
     """Record one event: TYPE KEY --date DATE --field NAME=VALUE …, or --json '{…}'."""
     from ledger.cli.typed import record_one
-    from ledger.jsonl import decode_line
+    from ledger.json_line import decode_line
 
     if as_json is not None:
         if event_type or key:
