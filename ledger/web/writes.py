@@ -22,7 +22,7 @@ from ledger.cli.helptext import field_help
 from ledger.cli.typed import GROUPS, HELP, PEOPLE, SKIPPED, _option_type, _person, _source
 
 if TYPE_CHECKING:
-    from ledger.web.app import Site
+    from ledger.web.pages import Site
 
 COOKIE = "dipledger_form"
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]", "::1"}
