@@ -101,13 +101,23 @@ def _source(text: str) -> Any:
     return json.loads(text) if text.lstrip().startswith("{") else {"url": text}
 
 
-def _option_type(annotation: Any) -> tuple[Any, bool]:
+def written(name: str, value: Any) -> Any:
+    """A field's value as given to a command or a form, as the event line holds it: delegates and
+    participants as `CC:NAME[:ROLE]` and sources as a URL may also be given as JSON objects."""
+    if name in PEOPLE:
+        return [_person(v) for v in value]
+    if name == "sources":
+        return [_source(v) for v in value]
+    return value
+
+
+def option_type(annotation: Any) -> tuple[Any, bool]:
     """The CLI type of a model field, and whether it is a list."""
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     if typing.get_origin(annotation) is Annotated:
-        return _option_type(args[0])
+        return option_type(args[0])
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        return _option_type(args[0])
+        return option_type(args[0])
     if typing.get_origin(annotation) is list:
         return str, True
     if annotation in (int, float):
@@ -131,7 +141,7 @@ def _parameters(model: Any) -> list[inspect.Parameter]:
     for name, field in model.model_fields.items():
         if name in SKIPPED:
             continue
-        kind, many = _option_type(field.annotation)
+        kind, many = option_type(field.annotation)
         flag = "--" + ("source" if name == "sources" else name.replace("_", "-"))
         help_text = field_help(name, field.annotation, HELP)
         option = typer.Option(flag, help=help_text, show_default=False)
@@ -159,13 +169,8 @@ def _command(event_type: str) -> Any:
         db, as_user = values.pop("db"), values.pop("as_user")
         event: dict[str, Any] = {"type": event_type}
         for name, value in values.items():
-            if value is None or value == []:
-                continue
-            if name in PEOPLE:
-                value = [_person(v) for v in value]
-            elif name == "sources":
-                value = [_source(v) for v in value]
-            event[name] = value
+            if value is not None and value != []:
+                event[name] = written(name, value)
         record_one(event, db, as_user)
 
     command.__signature__ = inspect.Signature(_parameters(model))  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from ledger.cli.helptext import field_help
-from ledger.cli.typed import GROUPS, HELP, PEOPLE, SKIPPED, _option_type, _person, _source
+from ledger.cli.typed import GROUPS, HELP, SKIPPED, option_type, written
 
 if TYPE_CHECKING:
     from ledger.web.pages import Site
@@ -37,7 +37,7 @@ def form_fields(event_type: str) -> list[dict[str, Any]]:
     for name, field in model.model_fields.items():
         if name in SKIPPED:
             continue
-        kind, many = _option_type(field.annotation)
+        kind, many = option_type(field.annotation)
         fields.append(
             {
                 "name": name,
@@ -59,13 +59,8 @@ def event_from_form(event_type: str, form: Any) -> dict[str, Any]:
         text = str(form.get(name, "") or "")
         if field["many"]:
             values: list[Any] = [line.strip() for line in text.splitlines() if line.strip()]
-            if not values:
-                continue
-            if name in PEOPLE:
-                values = [_person(v) for v in values]
-            elif name == "sources":
-                values = [_source(v) for v in values]
-            event[name] = values
+            if values:
+                event[name] = written(name, values)
         elif text.strip():
             event[name] = _number(text.strip()) if field["number"] else text
     return event
