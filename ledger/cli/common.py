@@ -69,12 +69,9 @@ def country(value: str, option: str, *, group: bool = True) -> str:
     from domain.partners import country_code
 
     try:
-        code = country_code(value)
+        return country_code(value, group=group)
     except ValueError as error:
         raise fail(f"{option}: {error}") from None
-    if code == "EU" and not group:
-        raise fail(f"{option}: give a country, not EU")
-    return code
 
 
 def countries(value: str | None, option: str) -> str | None:

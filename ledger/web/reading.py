@@ -62,12 +62,9 @@ def country(value: str | None, name: str, group: bool = True) -> str:
     if value is None or not value.strip():
         raise BadRequest(f"{name}: a country code is required (e.g. US)")
     try:
-        code = country_code(value)
+        return country_code(value, group=group)
     except ValueError as error:
         raise BadRequest(f"{name}: {error}") from None
-    if code == "EU" and not group:
-        raise BadRequest(f"{name}: give a country, not EU")
-    return code
 
 
 def hs(value: str | None) -> str:
