@@ -13,6 +13,7 @@ import typer
 from ledger.render import Format
 
 if TYPE_CHECKING:
+    from domain import World
     from ledger.application import Ledger
     from ledger.projections import Views
 
@@ -106,6 +107,12 @@ def ledger(db: str | None, records: bool = False) -> Iterator[Ledger]:
     finally:
         if opened is not None:
             opened.close()
+
+
+def known_world(db: str | None, known_at: str | None) -> World:
+    """The whole ledger as known at `--known-at`, held in memory (the ledger is closed again)."""
+    with ledger(db) as opened:
+        return opened.world(opened.resolve_known_at(known_at))
 
 
 @contextmanager

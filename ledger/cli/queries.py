@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ledger.cli.common import AsOf, Db, Fmt, KnownAt, countries, fail, ledger, parse_day, say, views
+from ledger.cli.common import AsOf, Db, Fmt, KnownAt, countries, fail, known_world, ledger, parse_day, say, views
 from ledger.cli.reports import ChangesFormat
 from ledger.render import Format, emit
 
@@ -91,9 +91,8 @@ def _view_query(
             with views(db, known_at) as source:
                 answer = getattr(projections, name)(projections.keyed(source, key), day, *chosen)
         else:
-            with ledger(db) as opened:
-                world = opened.world(opened.resolve_known_at(known_at))
-                answer = getattr(projections, name)(projections.keyed(world, key), day, *chosen)
+            world = known_world(db, known_at)
+            answer = getattr(projections, name)(projections.keyed(world, key), day, *chosen)
         if "note" in answer:
             say(f"note: {answer['note']}")
         fmt = options["fmt"]
@@ -188,9 +187,7 @@ def keys(
     """The aggregates in the ledger: kind, key, what each is, its first and last day, its events."""
     from ledger import projections
 
-    with ledger(db) as opened:
-        world = opened.world(opened.resolve_known_at(known_at))
-    answer = projections.keys(world, kind.value if kind else None, match)
+    answer = projections.keys(known_world(db, known_at), kind.value if kind else None, match)
     emit(answer, fmt, [("keys", ("kind", "key", "about", "first", "last", "events"))])
 
 
@@ -259,8 +256,7 @@ def changes(
     first, last = parse_day(start, "--from"), parse_day(end, "--to")
     if last < first:
         raise fail("--to is before --from")
-    with ledger(db) as opened:
-        answer = projections.changes(opened.world(opened.resolve_known_at(known_at)), first, last)
+    answer = projections.changes(known_world(db, known_at), first, last)
     if fmt is ChangesFormat.md:
         from ledger.reports.markdown import changes as markdown_changes
 
