@@ -70,8 +70,7 @@ class ExportControl(Measure, Aggregate):
         self.imposer, self.regime, self.basis = first.imposer, first.regime, first.basis
         self.items = list(first.items)
         self.destinations = first.destinations
-        self.announced, self.effective = first.announced, first.date
-        self.suspension: Suspension | None = None
+        self.take_effect(first)
         self.licence_approvals, self.licences_approved = 0, 0
         """How many `LicencesApproved`, and the sum of their known counts: all the view shows of them."""
 

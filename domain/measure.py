@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar
 
+from domain.events import Announceable
 from domain.suspension import Suspension
 from domain.timeline import TruceEnds
 
 
 class Measure:
     """Mixin for the aggregate of a measure (before `Aggregate` in its bases): its status on a day, the
-    days that status can change on, and the reinstatement of a suspension. The kind sets `announced`,
-    `effective` and `suspension` from its creation event."""
+    days that status can change on, and the reinstatement of a suspension. The kind's `__init__` calls
+    `take_effect` with its creation event."""
 
     closing_word: ClassVar[str] = "lifted"
     closed_on: date | None
@@ -23,6 +24,10 @@ class Measure:
     """The latest suspension: a new one replaces it (one at a time)."""
     ends: date | None = None
     """The day the measure lapses by its own terms, as if lifted (None: only when lifted)."""
+
+    def take_effect(self, first: Announceable) -> None:
+        """Start from the creation event: announced when it says, in force from its day, not suspended."""
+        self.announced, self.effective, self.suspension = first.announced, first.date, None
 
     def in_force_since(self) -> date:
         """The day its terms in force began, suspensions aside."""

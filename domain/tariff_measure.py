@@ -104,9 +104,8 @@ class TariffMeasure(Measure, Aggregate):
         super().__init__(first)
         self.imposer, self.target = first.imposer, first.target
         self.products, self.basis = first.products, first.basis
-        self.announced, self.effective = first.announced, first.date
+        self.take_effect(first)
         self.rate, self.rate_since = first.rate_pct, first.date
-        self.suspension: Suspension | None = None
         self.program = first.program or first.key
         self.not_with = first.not_with or []
         self.includes_base = bool(first.includes_base)
