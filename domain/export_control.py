@@ -8,7 +8,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from domain.events import Announceable, Fact
-from domain.suspension import Suspension, SuspensionTerms, turns_of
+from domain.measure import Measure
+from domain.suspension import Suspension, SuspensionTerms
 from domain.timeline import Aggregate, TruceEnds
 from domain.values import Count, Country, Items, Text, iso, iso_day
 
@@ -59,10 +60,9 @@ class ExportControlLifted(ExportControlEvent):
     closes: ClassVar[bool] = True
 
 
-class ExportControl(Aggregate):
+class ExportControl(Measure, Aggregate):
     kind = "ExportControl"
     creation = ExportControlImposed
-    closing_word = "lifted"
 
     def __init__(self, first: Fact):
         assert isinstance(first, ExportControlImposed)
@@ -70,8 +70,7 @@ class ExportControl(Aggregate):
         self.imposer, self.regime, self.basis = first.imposer, first.regime, first.basis
         self.items = list(first.items)
         self.destinations = first.destinations
-        self.announced, self.effective = first.announced, first.date
-        self.suspension: Suspension | None = None
+        self.take_effect(first)
         self.licence_approvals, self.licences_approved = 0, 0
         """How many `LicencesApproved`, and the sum of their known counts: all the view shows of them."""
 
@@ -95,30 +94,13 @@ class ExportControl(Aggregate):
             case ExportControlSuspended():
                 self.suspension = Suspension(fact.date, fact.until, fact.truce)
             case ExportControlReinstated():
-                if self.suspension is None or not self.suspension.applies(fact.date, truces):
-                    raise ValueError("no suspension applies that day")
-                self.suspension.reinstated = fact.date
+                self.reinstate(fact.date, truces)
 
     def _controls(self, item: str) -> bool:
         return item.casefold() in {controlled.casefold() for controlled in self.items}
 
-    def status(self, as_of: date, truces: TruceEnds) -> tuple[str, date]:
-        if self.closed_on is not None and as_of >= self.closed_on:
-            return "lifted", self.closed_on
-        if as_of < self.effective:
-            return "announced", self.announced or self.effective
-        if self.suspension is None:
-            return "in_force", self.effective
-        if self.suspension.applies(as_of, truces):
-            return "suspended", max(self.suspension.start, self.effective)
-        return "in_force", max(self.effective, self.suspension.lapsed(as_of, truces) or self.effective)
-
-    def turns(self, day: date, truces: TruceEnds) -> list[date | None]:
-        return [self.effective, self.closed_on, *turns_of(self.suspension, day, truces)]
-
     def settled(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
-        status, since = self.status(as_of, truces)
-        suspended = status == "suspended" and self.suspension is not None
+        status, since, suspension = self.status(as_of, truces)
         return {
             "key": self.key,
             "imposer": self.imposer,
@@ -127,7 +109,7 @@ class ExportControl(Aggregate):
             "destinations": self.destinations,
             "status": status,
             "since": iso_day(since),
-            "suspended_until": iso(self.suspension.end(as_of, truces)) if suspended else None,  # type: ignore[union-attr]
+            "suspended_until": iso(suspension.end(as_of, truces)) if suspension else None,
             "licence_approvals": self.licence_approvals,
             "licences_approved": self.licences_approved,
             "basis": self.basis,

@@ -21,14 +21,17 @@ def _known_country(code: str) -> bool:
     return code == "EU" or pycountry.countries.get(alpha_2=code) is not None
 
 
-def country_code(value: Any) -> str:
-    """An ISO 3166-1 alpha-2 code (or EU), in any case, stored upper-case; `UK` is read as GB."""
+def country_code(value: Any, *, group: bool = True) -> str:
+    """An ISO 3166-1 alpha-2 code (or EU, when `group`), in any case, stored upper-case; `UK` is read
+    as GB."""
     if not isinstance(value, str):
         raise ValueError("must be an ISO 3166-1 alpha-2 country code")
     code = value.strip().upper()
     code = ALIASES.get(code, code)
     if len(code) != 2 or not _known_country(code):
         raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (or EU)")
+    if code == EU and not group:
+        raise ValueError("give a country, not EU")
     return code
 
 

@@ -59,8 +59,3 @@ class Suspension:
         """The day it stopped applying, if that is on or before `day`."""
         end = self.end(day, truces)
         return end if end is not None and end <= day else None
-
-
-def turns_of(suspension: Suspension | None, day: date, truces: TruceEnds) -> list[date | None]:
-    """The days a measure's suspension starts and ends, as known on `day`."""
-    return [] if suspension is None else [suspension.start, suspension.end(day, truces)]

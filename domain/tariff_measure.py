@@ -14,7 +14,8 @@ from typing import Annotated, Any, ClassVar
 from pydantic import Field, model_validator
 
 from domain.events import Announceable, Fact
-from domain.suspension import Suspension, SuspensionTerms, turns_of
+from domain.measure import Measure
+from domain.suspension import Suspension, SuspensionTerms
 from domain.timeline import Aggregate, TruceEnds
 from domain.values import EVERY, Country, Day, HsCode, Rate, Share, Slug, Target, Text, iso, iso_day
 
@@ -94,19 +95,17 @@ class TariffLifted(TariffEvent):
     closes: ClassVar[bool] = True
 
 
-class TariffMeasure(Aggregate):
+class TariffMeasure(Measure, Aggregate):
     kind = "TariffMeasure"
     creation = TariffImposed
-    closing_word = "lifted"
 
     def __init__(self, first: Fact):
         assert isinstance(first, TariffImposed)
         super().__init__(first)
         self.imposer, self.target = first.imposer, first.target
         self.products, self.basis = first.products, first.basis
-        self.announced, self.effective = first.announced, first.date
+        self.take_effect(first)
         self.rate, self.rate_since = first.rate_pct, first.date
-        self.suspension: Suspension | None = None
         self.program = first.program or first.key
         self.not_with = first.not_with or []
         self.includes_base = bool(first.includes_base)
@@ -137,33 +136,16 @@ class TariffMeasure(Aggregate):
                     raise ValueError(f"{fact.points:g} points exceed the rate of {self.rate:g}% that day")
                 self.suspension = Suspension(fact.date, fact.until, fact.truce, fact.points)
             case TariffReinstated():
-                if self.suspension is None or not self.suspension.applies(fact.date, truces):
-                    raise ValueError("no suspension applies that day")
-                self.suspension.reinstated = fact.date
+                self.reinstate(fact.date, truces)
             case TariffLifted():
                 pass
 
-    def status(self, as_of: date, truces: TruceEnds) -> tuple[str, date, float]:
-        """`(status, since, suspended points)` on `as_of`."""
-        if self.closed_on is not None and as_of >= self.closed_on:
-            return "lifted", self.closed_on, 0.0
-        if self.ends is not None and as_of >= self.ends:
-            return "lifted", self.ends, 0.0  # lapsed by its own terms: in force no more, as if lifted
-        if as_of < self.effective:
-            return "announced", self.announced or self.effective, 0.0
-        if self.suspension is None:
-            return "in_force", self.rate_since, 0.0
-        if self.suspension.applies(as_of, truces):
-            return "suspended", max(self.suspension.start, self.effective), self.suspension.points
-        lapsed = self.suspension.lapsed(as_of, truces) or self.rate_since
-        return "in_force", max(self.rate_since, lapsed), 0.0
-
-    def turns(self, day: date, truces: TruceEnds) -> list[date | None]:
-        return [self.effective, self.closed_on, self.ends, *turns_of(self.suspension, day, truces)]
+    def in_force_since(self) -> date:
+        return self.rate_since
 
     def settled(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
-        status, since, points = self.status(as_of, truces)
-        suspension = self.suspension if status == "suspended" else None
+        status, since, suspension = self.status(as_of, truces)
+        points = suspension.points if suspension else 0.0
         return {
             "key": self.key,
             "imposer": self.imposer,

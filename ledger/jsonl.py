@@ -21,17 +21,14 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, ExitStack, closing, contextmanager, nullcontext
 from functools import cache
-from typing import IO, Any
-
-from pydantic_core import from_json
+from typing import IO
 
 from domain import EVENT_TYPES, KINDS, Fact, InputError, Recorded, parse_fact
 from domain.events import parse_stamped
 from ledger.application import MAX_PROBLEMS, Candidate, Group, Offer, RecordingRefused
+from ledger.json_line import MAX_LINE, decode_line
 from ledger.store import event_json
 
-MAX_LINE = 1_000_000
-"""Longest line accepted, in bytes: an event is never this long; a runaway file is refused early."""
 HELD = 20_000
 """Events read and not yet handed over (their aggregate has lines to come, or waits its turn) held
 in memory at most."""
@@ -43,71 +40,8 @@ UNNAMED = 2**32 - 1
 Problem = tuple[str, str, str]
 Reading = Callable[[int, int, int | None], None]
 """Progress of the first read: `(lines, bytes, total bytes or None when unknown)`."""
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-BOM = b"\xef\xbb\xbf"
-"""The UTF-8 byte-order mark some editors (Notepad, Excel) put at the start of a file: not part of the
-line."""
-JSON = json.JSONDecoder(parse_constant=_refuse_constant)
-"""One decoder for every line (`json.loads` with an option builds one a call)."""
 HEAD = re.compile(rb'\{"type":"(\w+)","key":"([a-z0-9-]+)"')
 """How lines written by `export` (and most tools) begin: their aggregate is read without decoding them."""
-
-
-def decode_line(raw: bytes) -> Any:
-    """One line as a JSON value, or `InputError` saying why it is not one."""
-    if len(raw) > MAX_LINE:
-        raise InputError([("line", f"is longer than {MAX_LINE} bytes")])
-    raw = raw.removeprefix(BOM)
-    try:  # pydantic's parser is twice as fast, and what it reads, json reads alike; json says why a line is refused
-        value = from_json(raw, allow_inf_nan=False)
-    except ValueError:
-        pass
-    else:
-        if len(MEMBER.findall(raw)) != _members(value):  # a repeated key, or only `":` inside a text
-            _refuse_repeated(raw)
-        return value
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError([("line", f"is not valid UTF-8 (byte {error.start + 1})")]) from None
-    try:
-        return JSON.decode(text)
-    except RecursionError:
-        raise InputError([("line", "is nested too deeply")]) from None
-    except ValueError as error:
-        raise InputError([("line", f"is not valid JSON ({error})")]) from None
-
-
-MEMBER = re.compile(rb'"\s*:')
-"""How each member of an object ends its name, counted on the raw line (text holding `":` counts too)."""
-
-
-def _members(value: Any) -> int:
-    """How many members the objects in `value` hold, nested ones included (one per distinct key)."""
-    if isinstance(value, dict):
-        return len(value) + sum(_members(item) for item in value.values())
-    if isinstance(value, list):
-        return sum(_members(item) for item in value)
-    return 0
-
-
-def _repeated(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, item in pairs:
-        if key in seen:
-            raise InputError([(key, "is given twice in one object (which one counts would be a guess)")])
-        seen[key] = item
-    return seen
-
-
-def _refuse_repeated(raw: bytes) -> None:
-    """Raise `InputError` if an object in the line repeats a key: JSON parsers keep the last silently."""
-    json.loads(raw, object_pairs_hook=_repeated)
 
 
 def _event(line: bytes) -> Fact:

@@ -13,6 +13,7 @@ import typer
 from ledger.render import Format
 
 if TYPE_CHECKING:
+    from domain import World
     from ledger.application import Ledger
     from ledger.projections import Views
 
@@ -69,12 +70,9 @@ def country(value: str, option: str, *, group: bool = True) -> str:
     from domain.partners import country_code
 
     try:
-        code = country_code(value)
+        return country_code(value, group=group)
     except ValueError as error:
         raise fail(f"{option}: {error}") from None
-    if code == "EU" and not group:
-        raise fail(f"{option}: give a country, not EU")
-    return code
 
 
 def countries(value: str | None, option: str) -> str | None:
@@ -109,6 +107,12 @@ def ledger(db: str | None, records: bool = False) -> Iterator[Ledger]:
     finally:
         if opened is not None:
             opened.close()
+
+
+def known_world(db: str | None, known_at: str | None) -> World:
+    """The whole ledger as known at `--known-at`, held in memory (the ledger is closed again)."""
+    with ledger(db) as opened:
+        return opened.world(opened.resolve_known_at(known_at))
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ledger.cli.common import AsOf, Db, KnownAt, country, fail, ledger, parse_day, say
+from ledger.cli.common import AsOf, Db, KnownAt, country, fail, known_world, ledger, parse_day, say
 
 
 class ReportFormat(StrEnum):
@@ -89,8 +89,7 @@ def chart(
     if kind is ChartKind.levels:
         _level_chart(output, first, last, imposer, target, known_at, db)
         return
-    with ledger(db) as opened:
-        world = opened.world(opened.resolve_known_at(known_at))
+    world = known_world(db, known_at)
     drawn: list[Any]
     if kind is ChartKind.tariffs:
         since = first or charts.first_day(world, ("TariffMeasure",), last)

@@ -11,7 +11,7 @@ import json
 import types
 import typing
 from collections.abc import Iterator, Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
 from typer.core import TyperGroup
@@ -101,6 +101,16 @@ def _source(text: str) -> Any:
     return json.loads(text) if text.lstrip().startswith("{") else {"url": text}
 
 
+def written(name: str, value: Any) -> Any:
+    """A field's value as given to a command or a form, as the event line holds it: delegates and
+    participants as `CC:NAME[:ROLE]` and sources as a URL may also be given as JSON objects."""
+    if name in PEOPLE:
+        return [_person(v) for v in value]
+    if name == "sources":
+        return [_source(v) for v in value]
+    return value
+
+
 def _option_type(annotation: Any) -> tuple[Any, bool]:
     """The CLI type of a model field, and whether it is a list."""
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
@@ -115,7 +125,31 @@ def _option_type(annotation: Any) -> tuple[Any, bool]:
     return str, False
 
 
-def _parameters(model: Any) -> list[inspect.Parameter]:
+class Asked(NamedTuple):
+    """A field of an event type that its typed command, and its form, ask for."""
+
+    name: str
+    kind: Any
+    """What one value is read as: str, int or float."""
+    many: bool
+    required: bool
+    help: str
+
+
+def asked(event_type: str) -> list[Asked]:
+    """The fields of `event_type` a typed command asks for, in the model's order: all but its key, its
+    date and who records it."""
+    from domain import EVENT_TYPES
+
+    fields = []
+    for name, field in EVENT_TYPES[event_type].model_fields.items():
+        if name not in SKIPPED:
+            kind, many = _option_type(field.annotation)
+            fields.append(Asked(name, kind, many, field.is_required(), field_help(name, field.annotation, HELP)))
+    return fields
+
+
+def _parameters(event_type: str) -> list[inspect.Parameter]:
     parameters = [
         inspect.Parameter(
             "key",
@@ -128,20 +162,14 @@ def _parameters(model: Any) -> list[inspect.Parameter]:
             annotation=Annotated[str, typer.Option("--date", help="Valid time, YYYY-MM-DD.")],
         ),
     ]
-    for name, field in model.model_fields.items():
-        if name in SKIPPED:
-            continue
-        kind, many = _option_type(field.annotation)
-        flag = "--" + ("source" if name == "sources" else name.replace("_", "-"))
-        help_text = field_help(name, field.annotation, HELP)
-        option = typer.Option(flag, help=help_text, show_default=False)
-        required = field.is_required()
-        annotation: Any = Annotated[
-            (list[str] if many else kind) if required else (list[str] if many else kind) | None, option
-        ]
-        default = inspect.Parameter.empty if required else None
+    for field in asked(event_type):
+        flag = "--" + ("source" if field.name == "sources" else field.name.replace("_", "-"))
+        option = typer.Option(flag, help=field.help, show_default=False)
+        kind = list[str] if field.many else field.kind
+        annotation: Any = Annotated[kind if field.required else kind | None, option]
+        default = inspect.Parameter.empty if field.required else None
         parameters.append(
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+            inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
         )
     parameters += [
         inspect.Parameter("db", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Db),
@@ -151,24 +179,15 @@ def _parameters(model: Any) -> list[inspect.Parameter]:
 
 
 def _command(event_type: str) -> Any:
-    from domain import EVENT_TYPES
-
-    model = EVENT_TYPES[event_type]
-
     def command(**values: Any) -> None:
         db, as_user = values.pop("db"), values.pop("as_user")
         event: dict[str, Any] = {"type": event_type}
         for name, value in values.items():
-            if value is None or value == []:
-                continue
-            if name in PEOPLE:
-                value = [_person(v) for v in value]
-            elif name == "sources":
-                value = [_source(v) for v in value]
-            event[name] = value
+            if value is not None and value != []:
+                event[name] = written(name, value)
         record_one(event, db, as_user)
 
-    command.__signature__ = inspect.Signature(_parameters(model))  # type: ignore[attr-defined]
+    command.__signature__ = inspect.Signature(_parameters(event_type))  # type: ignore[attr-defined]
     command.__doc__ = command_help(event_type)
     return command
 

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from ledger.projections import Views
 
 
+FILTERS = {"tariffs": ("imposer", "target", "product"), "controls": ("imposer", "item", "destination")}
+"""The parameters that narrow the view queries taking filters, in the order `Reader.query` passes them on
+(before whether lifted ones are included)."""
+
+
 class BadRequest(LedgerError):
     """A parameter a page or endpoint cannot use; its message names the parameter."""
 
@@ -57,12 +62,9 @@ def country(value: str | None, name: str, group: bool = True) -> str:
     if value is None or not value.strip():
         raise BadRequest(f"{name}: a country code is required (e.g. US)")
     try:
-        code = country_code(value)
+        return country_code(value, group=group)
     except ValueError as error:
         raise BadRequest(f"{name}: {error}") from None
-    if code == "EU" and not group:
-        raise BadRequest(f"{name}: give a country, not EU")
-    return code
 
 
 def hs(value: str | None) -> str:
@@ -114,41 +116,11 @@ class Reader:
 
     # The CLI's answers -------------------------------------------------------------------------
 
-    def tariffs(
-        self,
-        axes: Axes,
-        imposer: str | None = None,
-        target: str | None = None,
-        product: str | None = None,
-        include_lifted: bool = False,
-        key: str | None = None,
-    ) -> dict[str, Any]:
+    def query(self, name: str, axes: Axes, *filters: Any, key: str | None = None) -> dict[str, Any]:
+        """What `dipledger NAME` answers for the views it keeps (`tariffs`, `controls`, `truces`,
+        `negotiations`): `projections.<name>` with the command's filters, in its options' order."""
         with self.views(axes.known_at) as source:
-            return projections.tariffs(
-                projections.keyed(source, key), axes.as_of, imposer, target, product, include_lifted
-            )
-
-    def controls(
-        self,
-        axes: Axes,
-        imposer: str | None = None,
-        item: str | None = None,
-        destination: str | None = None,
-        include_lifted: bool = False,
-        key: str | None = None,
-    ) -> dict[str, Any]:
-        with self.views(axes.known_at) as source:
-            return projections.controls(
-                projections.keyed(source, key), axes.as_of, imposer, item, destination, include_lifted
-            )
-
-    def truces(self, axes: Axes, key: str | None = None) -> dict[str, Any]:
-        with self.views(axes.known_at) as source:
-            return projections.truces(projections.keyed(source, key), axes.as_of)
-
-    def negotiations(self, axes: Axes, key: str | None = None) -> dict[str, Any]:
-        with self.views(axes.known_at) as source:
-            return projections.negotiations(projections.keyed(source, key), axes.as_of)
+            return getattr(projections, name)(projections.keyed(source, key), axes.as_of, *filters)
 
     def trade_flows(self, axes: Axes, key: str | None = None) -> dict[str, Any]:
         return projections.trade_flows(projections.keyed(self.ledger.world(axes.known_at), key), axes.as_of)
@@ -226,78 +198,3 @@ class Reader:
         before = bisect_left(days, day)
         after = bisect_right(days, day)
         return (days[before - 1] if before else None, days[after] if after < len(days) else None)
-
-
-VIEWED = (
-    ("TariffMeasure", "tariffs", ("status", "base_rate_pct", "suspended_pct", "rate_pct", "since", "suspended_until")),
-    (
-        "ExportControl",
-        "controls",
-        ("status", "regime", "items", "destinations", "since", "suspended_until", "licence_approvals"),
-    ),
-    ("Truce", "truces", ("status", "effective", "expires", "terminated", "allegations")),
-    ("Negotiation", "negotiations", ("status", "rounds", "statements", "agreements", "contacts")),
-)
-"""What the comparison of two known-at positions looks at: each kind's views, and their fields that
-an analyst reads as having moved."""
-
-
-def compare(reader: Reader, as_of: date, earlier: int, later: int) -> dict[str, Any]:
-    """What the records from `earlier` to `later` changed in the views of `as_of`: views added, gone
-    (retracted, or no longer in effect), and moved field by field; the totals that moved; the records
-    themselves."""
-    kinds = []
-    for kind, name, fields in VIEWED:
-        with reader.views(earlier) as source:
-            before = {row["key"]: row for row in source.views(kind, as_of)}
-        with reader.views(later) as source:
-            after = {row["key"]: row for row in source.views(kind, as_of)}
-        moved = []
-        for key in sorted(before.keys() & after.keys()):
-            diffs = [
-                (f, _said(before[key].get(f)), _said(after[key].get(f)))
-                for f in fields
-                if before[key].get(f) != after[key].get(f)
-            ]
-            if diffs:
-                moved.append({"key": key, "fields": diffs})
-        kinds.append(
-            {
-                "kind": kind,
-                "name": name,
-                "added": [after[k] for k in sorted(after.keys() - before.keys())],
-                "gone": [before[k] for k in sorted(before.keys() - after.keys())],
-                "moved": moved,
-            }
-        )
-    totals_before = {(t["imposer"], t["target"]): t["rate_pct"] for t in reader.tariffs(Axes(as_of, earlier))["totals"]}
-    totals_after = {(t["imposer"], t["target"]): t["rate_pct"] for t in reader.tariffs(Axes(as_of, later))["totals"]}
-    totals = [
-        {"imposer": i, "target": t, "before": totals_before.get((i, t)), "after": totals_after.get((i, t))}
-        for i, t in sorted(totals_before.keys() | totals_after.keys())
-        if totals_before.get((i, t)) != totals_after.get((i, t))
-    ]
-    records = reader.ledger.log_page(later, earlier + 1, min(later, earlier + RECORDS_SHOWN)) if later > earlier else []
-    return {
-        "as_of": as_of,
-        "earlier": earlier,
-        "later": later,
-        "kinds": kinds,
-        "totals": totals,
-        "records": records,
-        "more_records": max(0, later - earlier - RECORDS_SHOWN),
-    }
-
-
-RECORDS_SHOWN = 200
-
-
-def _said(value: Any) -> str:
-    """A field's value in words for the comparison: lists by their length, or their items when short."""
-    from ledger.render import cell
-
-    if isinstance(value, list):
-        if value and isinstance(value[0], dict):
-            return f"{len(value)} entr{'y' if len(value) == 1 else 'ies'}"
-        return cell(value) or "none"
-    return cell(value) or "—"

@@ -18,11 +18,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from ledger.cli.helptext import field_help
-from ledger.cli.typed import GROUPS, HELP, PEOPLE, SKIPPED, _option_type, _person, _source
+from ledger.cli.typed import GROUPS, asked, written
 
 if TYPE_CHECKING:
-    from ledger.web.app import Site
+    from ledger.web.pages import Site
 
 COOKIE = "dipledger_form"
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]", "::1"}
@@ -30,25 +29,17 @@ LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 def form_fields(event_type: str) -> list[dict[str, Any]]:
     """The fields of an event type's form: the typed command's options, by the same names and help."""
-    from domain import EVENT_TYPES
-
-    model = EVENT_TYPES[event_type]
-    fields = []
-    for name, field in model.model_fields.items():
-        if name in SKIPPED:
-            continue
-        kind, many = _option_type(field.annotation)
-        fields.append(
-            {
-                "name": name,
-                "label": name.replace("_", " "),
-                "many": many,
-                "number": kind in (int, float),
-                "required": field.is_required(),
-                "help": field_help(name, field.annotation, HELP) + (" One a line." if many else ""),
-            }
-        )
-    return fields
+    return [
+        {
+            "name": field.name,
+            "label": field.name.replace("_", " "),
+            "many": field.many,
+            "number": field.kind in (int, float),
+            "required": field.required,
+            "help": field.help + (" One a line." if field.many else ""),
+        }
+        for field in asked(event_type)
+    ]
 
 
 def event_from_form(event_type: str, form: Any) -> dict[str, Any]:
@@ -59,13 +50,8 @@ def event_from_form(event_type: str, form: Any) -> dict[str, Any]:
         text = str(form.get(name, "") or "")
         if field["many"]:
             values: list[Any] = [line.strip() for line in text.splitlines() if line.strip()]
-            if not values:
-                continue
-            if name in PEOPLE:
-                values = [_person(v) for v in values]
-            elif name == "sources":
-                values = [_source(v) for v in values]
-            event[name] = values
+            if values:
+                event[name] = written(name, values)
         elif text.strip():
             event[name] = _number(text.strip()) if field["number"] else text
     return event
