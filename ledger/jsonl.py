@@ -25,8 +25,8 @@ from typing import IO
 
 from domain import EVENT_TYPES, KINDS, Fact, InputError, Recorded, parse_fact
 from domain.events import parse_stamped
-from ledger.application import MAX_PROBLEMS, Candidate, Group, Offer, RecordingRefused
 from ledger.json_line import MAX_LINE, decode_line
+from ledger.offers import MAX_PROBLEMS, Candidate, Group, Offer, RecordingRefused
 from ledger.store import event_json
 
 HELD = 20_000

@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from domain import LedgerError
-from ledger.store import Write
 
 if TYPE_CHECKING:
     from domain import Fact, Recorded
+    from ledger.store import Write
 
 MAX_PROBLEMS = 20
 """A refusal names this many problems at most; checking stops there."""

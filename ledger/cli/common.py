@@ -86,7 +86,8 @@ def ledger(db: str | None, records: bool = False) -> Iterator[Ledger]:
     that `records` creates the ledger if need be; any other needs one there, and writes nothing where
     the database lets it write nothing (`Ledger`)."""
     from domain import LedgerError
-    from ledger.application import Ledger, RecordingRefused, WriteConflict
+    from ledger.application import Ledger, WriteConflict
+    from ledger.offers import RecordingRefused
     from ledger.store import StorageError
 
     opened: Ledger | None = None

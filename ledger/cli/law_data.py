@@ -123,7 +123,7 @@ def weights_import(
     with _file_problems():
         mapping = read_partner_codes(partner_codes) if partner_codes is not None else None
         partners = read_weights(files, hs_column, partner_column, value_column, duty_column, mapping)
-    from ledger.application import Candidate
+    from ledger.offers import Candidate
 
     candidates = []
     for partner, report in partners.items():
@@ -187,7 +187,7 @@ def _parsed(line: dict[str, Any], origin: str) -> Any:
 
 
 def _record(opened: Any, line: dict[str, Any], origin: str, as_user: str | None) -> int:
-    from ledger.application import Candidate
+    from ledger.offers import Candidate
 
     done = opened.record([Candidate(_parsed(line, origin), origin)], as_user)
     return int(done.last)

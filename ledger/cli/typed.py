@@ -195,7 +195,7 @@ def _command(event_type: str) -> Any:
 def record_one(event: dict[str, Any], db: str | None, as_user: str | None) -> None:
     """Validate one event and record it; a refusal names the field and the problem."""
     from domain import InputError, parse_fact
-    from ledger.application import Candidate
+    from ledger.offers import Candidate
 
     try:
         fact = parse_fact(event)

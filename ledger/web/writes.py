@@ -109,7 +109,7 @@ def write_routes(site: Site) -> list[Route]:
         event_type = request.path_params["event_type"]
         if not _typed(event_type):
             return site.problem(request, f"no typed event {event_type!r}", 404)
-        from ledger.application import current_user
+        from ledger.offers import current_user
 
         return render(
             request,
@@ -166,7 +166,8 @@ def _record(site: Site, event_type: str, form: Any, recorded_by: str) -> tuple[l
     """Validate and record the form's event: the problems as the command line words them, or what was
     recorded."""
     from domain import InputError, parse_fact
-    from ledger.application import Candidate, RecordingRefused, WriteConflict
+    from ledger.application import WriteConflict
+    from ledger.offers import Candidate, RecordingRefused
 
     try:
         fact = parse_fact(event_from_form(event_type, form))
