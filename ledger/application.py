@@ -41,7 +41,7 @@ class Ledger:
         exist (commands that record); else it must exist (queries). `read_only`: create and write
         nothing, reading the read model afresh when the stored one is behind; None: when the database
         lets this user write nothing (a read-only file, a SELECT-only role) or `DIPLEDGER_READ_ONLY=1`."""
-        from ledger.integrity import prepare
+        from ledger.chain import prepare
 
         address = database(db)
         backend = backend_for(address)

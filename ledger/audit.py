@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ledger.integrity import Problem, seal_at, statement
+from ledger.chain import seal_at, statement
+from ledger.integrity import Problem
 from ledger.spans import NAME, REFS, TABLE
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 
 from domain import InputError, LedgerError
-from ledger.integrity import GENESIS, PAGE, Row, chain_hash, link
+from ledger.chain import GENESIS, PAGE, Row, chain_hash, link
 from ledger.store import StorageError, decode
 
 if TYPE_CHECKING:
@@ -51,11 +51,11 @@ def write_backup(ledger: Ledger, out: IO[bytes]) -> tuple[int, str]:
 
 
 def _all_rows(store: EventStore, stop: int) -> Iterator[Row]:
-    from ledger.integrity import _select_rows
+    from ledger.chain import select_rows
 
     start = -(2**62)
     while True:
-        page = _select_rows(store, None, start, stop, PAGE)
+        page = select_rows(store, None, start, stop, PAGE)
         yield from page
         if len(page) < PAGE:
             return

@@ -226,7 +226,7 @@ class EventStore(Application):
     def insert(self, batch: Sequence[Write], recorded_at: datetime, cursor: Any) -> Sequence[int]:
         """Write `(event, version, its JSON or None)` with their links in the hash chain, in the
         transaction of `cursor` (from `writing()`), and give their positions."""
-        from ledger.integrity import Row, link
+        from ledger.chain import Row, link
 
         at = recorded_at.isoformat()
         rows = [

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 # A recording reads the catalogue's names off the package (domain.fold, domain.Recorded) for each aggregate: the
 # package loads them on first use, and an import statement in a function costs thousands of instructions a run.
 import domain
-from ledger.integrity import seal_at
+from ledger.chain import seal_at
 from ledger.offers import Candidate, Group, Offer
 from ledger.snapshots import Asking, Snapshot  # already loaded with the store, which needs its INTERVAL
 from ledger.store import EventStore, Write

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ledger.application import Ledger
-from ledger.integrity import SEALS, TABLE, guarded_tables
+from ledger.chain import SEALS, TABLE, guarded_tables
 from ledger.snapshots import Snapshot
 from ledger.storage import Backend, NoLedger, backend_for
 from ledger.store import SNAPSHOT_TOPIC, EventStore, aggregate_id
