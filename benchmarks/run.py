@@ -233,6 +233,7 @@ def measure_import(
 def measure_queries(report: Report, db: str, events: int, backend: str, samples: int, budget: float, seed: int) -> None:
     from ledger import projections
     from ledger.application import Ledger
+    from ledger.known_at import KnownAt
 
     opened = Ledger(db)
     head = opened.head()
@@ -250,7 +251,7 @@ def measure_queries(report: Report, db: str, events: int, backend: str, samples:
             spent = time.perf_counter()
             while len(times) < samples and (len(times) < 3 or time.perf_counter() - spent < budget):
                 as_of = generate.FIRST_DAY + timedelta(days=rng.randrange(span))
-                known_at = str(rng.randint(1, head))
+                known_at = KnownAt(position=rng.randint(1, head))
                 started = time.perf_counter()
                 query(opened.read_model(opened.resolve_known_at(known_at)), as_of)
                 times.append(time.perf_counter() - started)

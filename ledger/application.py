@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventsourcing.persistence import IntegrityError, OperationalError
@@ -14,6 +14,7 @@ from domain import KINDS, LedgerError, LedgerRuleError
 from domain.errors import UnknownAggregate
 from ledger.address import database
 from ledger.collector import collector_paused
+from ledger.known_at import KnownAt
 from ledger.offers import MAX_PROBLEMS, Candidate, Group, Offer, Offered, Recording, RecordingRefused, current_user
 from ledger.storage import backend_for
 from ledger.store import EventStore, topic_of
@@ -189,17 +190,15 @@ class Ledger:
     def head(self) -> int:
         return self.store.head()
 
-    def resolve_known_at(self, when: str | None) -> int:
-        """A position from `--known-at`: digits are a position; else an ISO timestamp or date (UTC)."""
+    def resolve_known_at(self, known: KnownAt) -> int:
+        """The position `--known-at` names: its position (at most the head), the last recorded by its
+        moment, or the head."""
         head = self.head()
-        if when is None or not when.strip():
-            return head
-        when = when.strip()
-        if is_position(when):
-            return min(int(when), head)
-        if when.isdigit() or (when.isdecimal() and not when.isascii()):
-            raise LedgerError(f"--known-at: {when[:40]!r} is not a position (ASCII digits, at most 18 of them)")
-        return self.store.last_recorded_by(parse_moment(when))
+        if known.position is not None:
+            return min(known.position, head)
+        if known.moment is not None:
+            return self.store.last_recorded_by(known.moment)
+        return head
 
     def world(self, known_at: int, kinds: Iterable[str] | None = None) -> World:
         """Everything recorded up to `known_at`, retractions applied; only the aggregates of `kinds`
@@ -273,22 +272,6 @@ def is_read_only(db: str) -> bool:
 
 def _asked_read_only() -> bool:
     return os.environ.get("DIPLEDGER_READ_ONLY", "").strip().lower() in ("1", "yes", "true")
-
-
-def is_position(text: str) -> bool:
-    """Whether `text` names a position: ASCII digits only (not `²` or `٣`), few enough for a position."""
-    return text.isascii() and text.isdigit() and len(text) <= 18
-
-
-def parse_moment(text: str) -> datetime:
-    """An ISO-8601 timestamp (no offset means UTC) or a bare date (the end of that day, UTC)."""
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.max.time(), UTC)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise LedgerError(f"--known-at: {text!r} is neither a position nor an ISO-8601 timestamp") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _lock_timeout(error: OperationalError) -> Exception:

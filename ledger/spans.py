@@ -19,6 +19,7 @@ import orjson
 
 from ledger.address import is_postgres
 from ledger.collector import collector_paused
+from ledger.known_at import KnownAt
 
 NAME = "spans/2"
 """The read model's name in the tracking table, with its layout's version: a ledger whose read model
@@ -138,14 +139,11 @@ class DirectReadModel:
         self.connection.close()
 
 
-def up_to_date(db: str, known_at: str | None, timeout: float = 30.0) -> DirectReadModel | None:
-    """The read model of the SQLite ledger at `db` as known at `known_at` (a position, or None for
-    the head), if it is up to date with the ledger and has its query index; else None."""
-    if is_postgres(db) or not Path(db).is_file():
-        return None
-    when = (known_at or "").strip()
-    if when and not (when.isascii() and when.isdigit() and len(when) <= 18):
-        return None  # a time: resolved by reading the ledger
+def up_to_date(db: str, known_at: KnownAt, timeout: float = 30.0) -> DirectReadModel | None:
+    """The read model of the SQLite ledger at `db` as known at `known_at` (a position, or the head),
+    if it is up to date with the ledger and has its query index; else None."""
+    if is_postgres(db) or not Path(db).is_file() or known_at.moment is not None:
+        return None  # a moment is resolved by reading the ledger
     try:
         # Read-write (without creating), as a read-only connection cannot open a WAL file whose
         # shared-memory index is missing; nothing is written.
@@ -165,4 +163,4 @@ def up_to_date(db: str, known_at: str | None, timeout: float = 30.0) -> DirectRe
     except sqlite3.Error:  # not a ledger yet, or not one this version made: the ledger will say
         connection.close()
         return None
-    return DirectReadModel(connection, min(int(when), head) if when else head)
+    return DirectReadModel(connection, head if known_at.position is None else min(known_at.position, head))

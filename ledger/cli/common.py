@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ledger.known_at import KnownAt
 from ledger.render import Format
 
 if TYPE_CHECKING:
@@ -24,10 +25,25 @@ Db = Annotated[
 AsOf = Annotated[
     str | None, typer.Option("--as-of", help="The day to answer for, YYYY-MM-DD (default: today).", show_default=False)
 ]
-KnownAt = Annotated[
-    str | None,
+
+
+def _known_at(text: str | KnownAt | None) -> KnownAt:
+    """`--known-at` parsed where it is typed; a bad one ends the command with exit 2 and its message."""
+    from domain import LedgerError
+
+    if isinstance(text, KnownAt):  # the default
+        return text
+    try:
+        return KnownAt.parse(text)
+    except LedgerError as error:
+        raise fail(str(error)) from None
+
+
+KnownAtOption = Annotated[
+    KnownAt,
     typer.Option(
         "--known-at",
+        parser=_known_at,
         help="Only what was recorded by then: a position (digits) or an ISO-8601 timestamp or date, UTC "
         "(default: now).",
         show_default=False,
@@ -110,14 +126,14 @@ def ledger(db: str | None, records: bool = False) -> Iterator[Ledger]:
             opened.close()
 
 
-def known_world(db: str | None, known_at: str | None) -> World:
+def known_world(db: str | None, known_at: KnownAt) -> World:
     """The whole ledger as known at `--known-at`, held in memory (the ledger is closed again)."""
     with ledger(db) as opened:
         return opened.world(opened.resolve_known_at(known_at))
 
 
 @contextmanager
-def views(db: str | None, known_at: str | None) -> Iterator[Views]:
+def views(db: str | None, known_at: KnownAt) -> Iterator[Views]:
     """The persistent read model as known at `--known-at`: read straight from the file when it is a
     SQLite ledger whose read model is up to date (`ledger.spans`), else through the ledger, which
     brings it up to date first."""

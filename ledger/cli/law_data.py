@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ledger.cli.common import AsOf, Db, Fmt, KnownAt, User, country, fail, ledger, parse_day, say
+from ledger.cli.common import AsOf, Db, Fmt, KnownAtOption, User, country, fail, ledger, parse_day, say
 from ledger.cli.tariff_law import reading_law
+from ledger.known_at import NOW
 from ledger.render import Format, emit
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def products_import(
 def products_show(
     key: Annotated[str, typer.Argument(help="The list's key.")],
     as_of: AsOf = None,
-    known_at: KnownAt = None,
+    known_at: KnownAtOption = NOW,
     fmt: Fmt = Format.table,
     db: Db = None,
 ) -> None:
@@ -160,7 +161,7 @@ def weights_import(
 @weights_app.command("show")
 def weights_show(
     key: Annotated[str | None, typer.Argument(help="Only these weights (default: every set recorded).")] = None,
-    known_at: KnownAt = None,
+    known_at: KnownAtOption = NOW,
     fmt: Fmt = Format.table,
     db: Db = None,
 ) -> None:

@@ -12,8 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-from ledger.cli.common import AsOf, Db, Fmt, KnownAt, countries, fail, known_world, ledger, parse_day, say, views
+from ledger.cli.common import AsOf, Db, Fmt, KnownAtOption, countries, fail, known_world, ledger, parse_day, say, views
 from ledger.cli.reports import ChangesFormat
+from ledger.known_at import NOW
 from ledger.render import Format, emit
 
 OneKey = Annotated[
@@ -109,7 +110,7 @@ def _view_query(
     if lifted:
         everything = typer.Option("--all", help=f"Include lifted {lifted}.")
         narrowing.append(option("all_", Annotated[bool, everything], False))
-    common = [option("key", OneKey), option("as_of", AsOf), option("known_at", KnownAt)]
+    common = [option("key", OneKey), option("as_of", AsOf), option("known_at", KnownAtOption, NOW)]
     common += [option("fmt", Fmt, Format.table), option("db", Db)]
     command.__signature__ = inspect.Signature([*narrowing, *common])  # type: ignore[attr-defined]
     command.__name__, command.__doc__ = name, doc
@@ -180,7 +181,7 @@ def keys(
     match: Annotated[
         str | None, typer.Option("--match", help="Only those whose key or description contains this text, in any case.")
     ] = None,
-    known_at: KnownAt = None,
+    known_at: KnownAtOption = NOW,
     fmt: Fmt = Format.table,
     db: Db = None,
 ) -> None:
@@ -194,7 +195,7 @@ def keys(
 def replay(
     key: Annotated[str | None, typer.Option("--key", help="Only this aggregate.")] = None,
     as_of: AsOf = None,
-    known_at: KnownAt = None,
+    known_at: KnownAtOption = NOW,
     fmt: Fmt = Format.json,
     db: Db = None,
 ) -> None:
@@ -214,7 +215,7 @@ def replay(
     emit(answer, fmt, [("events", EVENT_COLUMNS), ("state", STATE_COLUMNS)])
 
 
-def log(known_at: KnownAt = None, fmt: Fmt = Format.table, db: Db = None) -> None:
+def log(known_at: KnownAtOption = NOW, fmt: Fmt = Format.table, db: Db = None) -> None:
     """The whole ledger in record order, retractions included."""
     with ledger(db) as opened:
         position = opened.resolve_known_at(known_at)
@@ -224,7 +225,7 @@ def log(known_at: KnownAt = None, fmt: Fmt = Format.table, db: Db = None) -> Non
 
 def history(
     key: Annotated[str, typer.Argument(help="The aggregate's key.")],
-    known_at: KnownAt = None,
+    known_at: KnownAtOption = NOW,
     fmt: Fmt = Format.table,
     db: Db = None,
 ) -> None:
@@ -246,7 +247,7 @@ def _with_words(entry: dict[str, Any]) -> dict[str, Any]:
 def changes(
     start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
     end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (inclusive).")],
-    known_at: KnownAt = None,
+    known_at: KnownAtOption = NOW,
     fmt: Annotated[ChangesFormat, typer.Option("--format", "-f", help="Output format.")] = ChangesFormat.table,
     db: Db = None,
 ) -> None:

@@ -92,7 +92,7 @@ def retract(
     as_user: User = None,
 ) -> None:
     """Withdraw a recorded event from every view known from now on (it stays in the log)."""
-    from ledger.application import is_position
+    from ledger.known_at import is_position
 
     if not is_position(position) or int(position) < 1:
         raise fail(f"POSITION: {position[:40]!r} is not a position (ASCII digits from 1)")

@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ledger.cli.common import AsOf, Db, KnownAt, country, fail, known_world, ledger, parse_day, say
+from ledger.cli.common import AsOf, Db, KnownAtOption, country, fail, known_world, ledger, parse_day, say
+from ledger.known_at import NOW, KnownAt
 
 
 class ReportFormat(StrEnum):
@@ -38,7 +39,7 @@ Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to th
 
 def report(
     as_of: AsOf = None,
-    known_at: KnownAt = None,
+    known_at: KnownAtOption = NOW,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Markdown or one self-contained HTML file.")] = (
         ReportFormat.md
     ),
@@ -74,7 +75,7 @@ def chart(
     target: Annotated[
         str | None, typer.Option(help="Only tariffs on this target, or controls applying to this destination.")
     ] = None,
-    known_at: KnownAt = None,
+    known_at: KnownAtOption = NOW,
     db: Db = None,
 ) -> None:
     """Draw tariff totals (step lines) or export-control status (bars) over time."""
@@ -117,7 +118,7 @@ def _level_chart(
     last: date,
     imposer: str | None,
     target: str | None,
-    known_at: str | None,
+    known_at: KnownAt,
     db: str | None,
 ) -> None:
     from ledger import tariff_law

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ledger.cli.common import AsOf, Db, Fmt, KnownAt, country, fail, ledger, parse_day, say
+from ledger.cli.common import AsOf, Db, Fmt, KnownAtOption, country, fail, ledger, parse_day, say
+from ledger.known_at import NOW, KnownAt
 from ledger.render import Format, emit
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ Weights = Annotated[
 
 
 @contextmanager
-def reading_law(db: str | None, known_at: str | None) -> Iterator[TariffLaw]:
+def reading_law(db: str | None, known_at: KnownAt) -> Iterator[TariffLaw]:
     """Tariff layers, lists, truces and weights as known at `--known-at` (nothing else is read)."""
     from ledger.tariff_law import KINDS, TariffLaw
 
@@ -37,7 +38,7 @@ def rate(
     target: Annotated[str, typer.Argument(help="Where the good comes from: a country code (UK is GB), or EU.")],
     hs: Annotated[str, typer.Argument(help="The good's HS code, 2 to 10 digits (8517.13.00 is 85171300).")],
     as_of: AsOf = None,
-    known_at: KnownAt = None,
+    known_at: KnownAtOption = NOW,
     weights: Weights = None,
     fmt: Fmt = Format.table,
     db: Db = None,
@@ -76,7 +77,7 @@ def levels(
         str | None, typer.Option("--from", help="With --to: the series from this day, YYYY-MM-DD.")
     ] = None,
     end: Annotated[str | None, typer.Option("--to", help="With --from: the series to this day, YYYY-MM-DD.")] = None,
-    known_at: KnownAt = None,
+    known_at: KnownAtOption = NOW,
     fmt: Fmt = Format.table,
     db: Db = None,
 ) -> None:

@@ -95,17 +95,20 @@ class Reader:
 
     def known_at(self, text: str | None) -> int:
         """A position from a `known_at` parameter, as `--known-at` reads it."""
+        from ledger.known_at import KnownAt
+
         try:
-            return self.ledger.resolve_known_at(text)
+            return self.ledger.resolve_known_at(KnownAt.parse(text, "known_at"))
         except LedgerError as error:
-            raise BadRequest(str(error).replace("--known-at", "known_at")) from None
+            raise BadRequest(str(error)) from None
 
     @contextmanager
     def views(self, known_at: int) -> Iterator[Views]:
         """The read model as known at `known_at`: straight from the file when it is up to date."""
+        from ledger.known_at import KnownAt
         from ledger.spans import up_to_date
 
-        direct = up_to_date(self.db, str(known_at))
+        direct = up_to_date(self.db, KnownAt(position=known_at))
         if direct is None:
             yield self.ledger.read_model(known_at)
             return

@@ -12,6 +12,7 @@ from domain import LedgerRuleError, parse_fact
 from ledger import projections
 from ledger.application import Candidate, Ledger, RecordingRefused
 from ledger.jsonl import export_line, read_events
+from ledger.known_at import KnownAt
 from tests.conftest import EXAMPLE
 
 D = date.fromisoformat
@@ -130,19 +131,19 @@ def test_a_creation_event_under_later_events_cannot_be_retracted(ledger: Ledger)
 
 def test_known_at_accepts_positions_timestamps_and_dates(ledger: Ledger) -> None:
     example(ledger)
-    assert ledger.resolve_known_at("5") == 5
-    assert ledger.resolve_known_at("999") == 36
-    assert ledger.resolve_known_at("2000-01-01") == 0
-    assert ledger.resolve_known_at("2999-01-01T00:00:00") == 36
-    assert ledger.resolve_known_at(None) == 36
+    assert ledger.resolve_known_at(KnownAt.parse("5")) == 5
+    assert ledger.resolve_known_at(KnownAt.parse("999")) == 36
+    assert ledger.resolve_known_at(KnownAt.parse("2000-01-01")) == 0
+    assert ledger.resolve_known_at(KnownAt.parse("2999-01-01T00:00:00")) == 36
+    assert ledger.resolve_known_at(KnownAt.parse(None)) == 36
     between = datetime.now(UTC)
     time.sleep(0.01)
     ledger.record(
         lines({"type": "TariffRateChanged", "key": "us-ieepa-fentanyl-cn", "date": "2025-07-01", "rate_pct": 25})
     )
-    assert ledger.resolve_known_at(between.isoformat()) == 36
-    assert ledger.resolve_known_at(between.isoformat().replace("+00:00", "Z")) == 36
-    assert ledger.resolve_known_at(datetime.now(UTC).isoformat()) == 37
+    assert ledger.resolve_known_at(KnownAt.parse(between.isoformat())) == 36
+    assert ledger.resolve_known_at(KnownAt.parse(between.isoformat().replace("+00:00", "Z"))) == 36
+    assert ledger.resolve_known_at(KnownAt.parse(datetime.now(UTC).isoformat())) == 37
 
 
 def test_an_export_reimports_into_the_same_answers(ledger: Ledger, tmp_path: object) -> None:

@@ -24,6 +24,7 @@ from domain import LedgerError, parse_fact
 from ledger import read_model
 from ledger.address import is_postgres
 from ledger.application import Candidate, Ledger, RecordingRefused
+from ledger.known_at import NOW, KnownAt
 from ledger.projections import Views
 from ledger.read_model import KINDS, NAME, ReadModel, rebuild, span_recorder, spans_of
 from ledger.spans import up_to_date
@@ -82,7 +83,7 @@ def assert_same_answers(ledger: Ledger, known_at: int, days: list[date]) -> None
     """The fold, the read model and (on SQLite) the read model read straight from the file agree."""
     world = ledger.world(known_at)
     models: list[Views] = [ledger.read_model(known_at)]  # caught up: the direct reader takes it
-    direct = None if is_postgres(ledger.store.db) else up_to_date(ledger.store.db, str(known_at))
+    direct = None if is_postgres(ledger.store.db) else up_to_date(ledger.store.db, KnownAt(position=known_at))
     assert direct is not None or is_postgres(ledger.store.db)
     models += [direct] if direct is not None else []
     try:
@@ -171,21 +172,21 @@ def test_the_file_is_read_directly_only_when_the_read_model_is_up_to_date(sqlite
     ledger = Ledger(sqlite_db)
     try:
         ledger.record(example[:5])
-        assert up_to_date(sqlite_db, None) is None  # nothing projected yet
+        assert up_to_date(sqlite_db, NOW) is None  # nothing projected yet
         ledger.read_model(ledger.head())
-        direct = up_to_date(sqlite_db, "3")
+        direct = up_to_date(sqlite_db, KnownAt.parse("3"))
         assert direct is not None and direct.known_at == 3
         direct.close()
-        assert up_to_date(sqlite_db, "2025-06-10") is None  # a time is resolved by reading the ledger
+        assert up_to_date(sqlite_db, KnownAt.parse("2025-06-10")) is None  # a time is resolved by reading the ledger
         ledger.record(example[5:6])
-        assert up_to_date(sqlite_db, None) is None  # behind the ledger again
+        assert up_to_date(sqlite_db, NOW) is None  # behind the ledger again
         ledger.read_model(ledger.head())
         with span_recorder(ledger.store).datastore.transaction(commit=True) as cursor:
             cursor.execute("DROP INDEX dipledger_spans_day")  # a rebuild cut short before its index
-        assert up_to_date(sqlite_db, None) is None
+        assert up_to_date(sqlite_db, NOW) is None
     finally:
         ledger.close()
-    assert up_to_date(str(Path(sqlite_db).parent / "missing.db"), None) is None
+    assert up_to_date(str(Path(sqlite_db).parent / "missing.db"), NOW) is None
 
 
 def test_a_long_negotiation_adds_rows_the_size_of_each_event(db: str) -> None:
@@ -226,7 +227,7 @@ def test_a_read_model_of_an_older_layout_is_projected_again(sqlite_db: str) -> N
         with span_recorder(ledger.store).datastore.transaction(commit=True) as cursor:  # as an older version left it
             cursor.execute("UPDATE tracking SET application_name = 'spans' WHERE application_name = ?", (NAME,))
             cursor.execute('UPDATE dipledger_spans SET view = \'{"key": "stale"}\'')
-        assert up_to_date(sqlite_db, None) is None
+        assert up_to_date(sqlite_db, NOW) is None
         ledger.read_model(ledger.head())
         assert spans_of(span_recorder(ledger.store).rows()) == expected
     finally:
