@@ -44,6 +44,7 @@ KnownAtOption = Annotated[
     typer.Option(
         "--known-at",
         parser=_known_at,
+        metavar="POSITION|TIME",
         help="Only what was recorded by then: a position (digits) or an ISO-8601 timestamp or date, UTC "
         "(default: now).",
         show_default=False,
