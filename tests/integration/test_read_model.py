@@ -21,11 +21,10 @@ from hypothesis import strategies as st
 
 from benchmarks import generate
 from domain import LedgerError, parse_fact
-from ledger import read_model
 from ledger.address import is_postgres
 from ledger.application import Candidate, Ledger, RecordingRefused
 from ledger.projections import Views
-from ledger.read_model import KINDS, NAME, ReadModel, rebuild, span_recorder, spans_of
+from ledger.read_model import KINDS, NAME, ReadModel, catching_up, projector, rebuild, span_recorder, spans_of
 from ledger.spans import up_to_date
 from tests.conftest import EXAMPLE, _postgres_schema
 
@@ -240,8 +239,8 @@ def test_pages_written_while_the_next_is_projected_equal_one_page(db: str, monke
         ledger.record([Candidate(parse_fact(e)) for e in generate.events(400, 3)])
         rebuild(ledger.store)
         whole = spans_of(span_recorder(ledger.store).rows())
-        monkeypatch.setattr(read_model, "PAGE", 37)
-        monkeypatch.setattr(read_model, "CACHED", 5)
+        monkeypatch.setattr(catching_up, "PAGE", 37)
+        monkeypatch.setattr(projector, "CACHED", 5)
         rebuild(ledger.store)
         assert spans_of(span_recorder(ledger.store).rows()) == whole
     finally:
@@ -266,7 +265,7 @@ def test_a_projection_overtaken_by_another_process_starts_again_from_where_that_
                 other.read_model(other.head())
             write(recorder, start, batch)
 
-        monkeypatch.setattr(read_model, "PAGE", 50)
+        monkeypatch.setattr(catching_up, "PAGE", 50)
         monkeypatch.setattr(type(span_recorder(ledger.store)), "write", overtaking)
         ledger.read_model(ledger.head())
         assert overtaken
