@@ -9,9 +9,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any, ClassVar
-
-import orjson
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from domain.errors import LedgerRuleError
 from domain.events import Fact, Recorded, Retracted
@@ -181,32 +179,40 @@ def fold(
     return folding.state
 
 
-Stored = Callable[[dict[str, Any]], dict[Any, str]]
-"""How a view is kept: as JSON, by piece (frozen: later events change the state the view was read from)."""
-Step = tuple[date, "dict[Any, str] | None"]
-"""From this day on (until the next step), the aggregate's view without its daily fields, as stored;
-None: no aggregate yet."""
+T = TypeVar("T")
+Step = tuple[date, T | None]
+"""From this day on (until the next step), what the caller keeps of the aggregate's view without its
+daily fields; None: no aggregate yet."""
 
 
-def whole(row: dict[str, Any]) -> dict[Any, str]:
-    """A view kept in one piece."""
-    return {"": orjson.dumps(row).decode()}
+def copied(view: dict[str, Any]) -> dict[str, Any]:
+    """The view as it is now: its lists copied, as the fold goes on adding to them (their items never change)."""
+    return {name: list(value) if type(value) is list else value for name, value in view.items()}
 
 
-class Course:
+class Course(Generic[T]):
     """An aggregate's view as a step function of valid time, walked by one fold that can be extended.
 
     The view can change only on a day an event counts from, on a turn of the state (an effective
     date, an expiry, the end of a suspension) or on one of the days `also` (the days the truces it
-    names change), so the walk stops on those days alone and takes each event once.
+    names change), so the walk stops on those days alone and takes each event once. Each step gives
+    `seen` of the view: by default the view itself (`copied`); a caller that keeps something else
+    (only what changed, say) gives its own, called once a day walked, in order, before the fold goes on.
     """
 
-    def __init__(self, events: Iterable[Recorded], truces: TruceEnds = no_truces, stored: Stored = whole):
+    @overload
+    def __init__(self: Course[dict[str, Any]], events: Iterable[Recorded], truces: TruceEnds = no_truces) -> None: ...
+    @overload
+    def __init__(
+        self, events: Iterable[Recorded], truces: TruceEnds = no_truces, *, seen: Callable[[dict[str, Any]], T]
+    ) -> None: ...
+
+    def __init__(self, events: Iterable[Recorded], truces: TruceEnds = no_truces, *, seen: Any = copied) -> None:
         self.timeline = [r for r in in_order(events) if not isinstance(r.fact, Retracted)]
         self.days = [counts_from(r.fact) for r in self.timeline]
         """The day each event of the timeline counts from."""
         self.truces = truces
-        self.stored = stored
+        self.seen: Callable[[dict[str, Any]], T] = seen
         self.folding = Folding(truces, strict=False)
         self.taken = 0
 
@@ -219,12 +225,12 @@ class Course:
         self.days.append(day)
         return True
 
-    def steps(self, since: date | None = None, also: Iterable[date] = ()) -> list[Step]:
+    def steps(self, since: date | None = None, also: Iterable[date] = ()) -> list[Step[T]]:
         """The view from `since` (default: the first day) on. The walk only moves forward: every
         event taken by an earlier call must count by `since`."""
-        timeline, days, folding, truces, stored = self.timeline, self.days, self.folding, self.truces, self.stored
+        timeline, days, folding, truces, seen = self.timeline, self.days, self.folding, self.truces, self.seen
         extra = sorted(set(also))
-        steps: list[Step] = []
+        steps: list[Step[T]] = []
         taken, count = self.taken, len(timeline)
         day = since if since is not None else (days[0] if days else None)
         while day is not None:
@@ -232,7 +238,7 @@ class Course:
                 folding.take(timeline[taken])
                 taken += 1
             state = folding.state
-            view = None if state is None else stored(state.settled(day, truces))
+            view = None if state is None else seen(state.settled(day, truces))
             if not steps or steps[-1][1] != view:
                 steps.append((day, view))
             later = [d for d in state.turns(day, truces) if d is not None and d > day] if state is not None else []

@@ -81,7 +81,7 @@ class Projector:
         self.blank = start == 0
         """Whether the tables held nothing when it began and it has forgotten nothing since."""
         self.timelines: dict[tuple[str, str], list[Recorded]] = {}
-        self.courses: dict[tuple[str, str], Course] = {}
+        self.courses: dict[tuple[str, str], Course[dict[Piece, str]]] = {}
         self.ends: dict[str, tuple[list[date], dict[int, date | None]]] = {}
         """By truce, as known now: the days its events count from, in order, and its end as known
         once that many of them count (forgotten whenever it changes)."""
@@ -175,7 +175,7 @@ class Projector:
         """Replace the aggregate's spans from `since` on with those its events now give."""
         course = self.courses.get((kind, key))
         if course is None:
-            course = self.courses[kind, key] = Course(self._timeline(kind, key), self._truce_end, pieces(kind))
+            course = self.courses[kind, key] = Course(self._timeline(kind, key), self._truce_end, seen=pieces(kind))
         also: list[date] = []
         if kind in _suspendable():
             named = self.named.get((kind, key))
