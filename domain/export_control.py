@@ -69,6 +69,8 @@ class ExportControl(Aggregate):
         super().__init__(first)
         self.imposer, self.regime, self.basis = first.imposer, first.regime, first.basis
         self.items = list(first.items)
+        self.controlled = {item.casefold() for item in self.items}
+        """`items`, casefolded."""
         self.destinations = first.destinations
         self.announced, self.effective = first.announced, first.date
         self.suspension: Suspension | None = None
@@ -78,13 +80,16 @@ class ExportControl(Aggregate):
     def apply(self, fact: Fact, truces: TruceEnds) -> None:
         match fact:
             case ExportControlItemsAdded():
-                self.items += [item for item in fact.items if not self._controls(item)]
+                added = [item for item in fact.items if not self._controls(item)]
+                self.items += added  # in place: the list grows at its end (see `Aggregate.settled`)
+                self.controlled.update(item.casefold() for item in added)
             case ExportControlItemsRemoved():
                 missing = [item for item in fact.items if not self._controls(item)]
                 if missing:
                     raise ValueError(f"not controlled, so cannot be removed: {', '.join(missing)}")
                 removed = {item.casefold() for item in fact.items}
                 self.items = [item for item in self.items if item.casefold() not in removed]
+                self.controlled -= removed
             case LicencesApproved():
                 if fact.date < self.effective:
                     raise ValueError(f"the control takes effect only on {self.effective}")
@@ -99,8 +104,12 @@ class ExportControl(Aggregate):
                     raise ValueError("no suspension applies that day")
                 self.suspension.reinstated = fact.date
 
+    def derive(self) -> None:
+        super().derive()
+        self.controlled = {item.casefold() for item in self.items}
+
     def _controls(self, item: str) -> bool:
-        return item.casefold() in {controlled.casefold() for controlled in self.items}
+        return item.casefold() in self.controlled
 
     def status(self, as_of: date, truces: TruceEnds) -> tuple[str, date]:
         if self.closed_on is not None and as_of >= self.closed_on:

@@ -7,7 +7,7 @@ back-filling, retracting); with a date it builds the state of that day for repla
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
@@ -51,9 +51,16 @@ class Aggregate:
         self.key = first.key
         self.start = first.start
         self.closed_on: date | None = None
-        self.cited: dict[str, dict[str, Any]] = {}
-        """Every source cited by the events taken so far, by address, each once and in order."""
+        self.cited: list[dict[str, Any]] = []
+        """Every source cited by the events taken so far, each once and in order."""
+        self.urls: set[str] = set()
+        """The addresses of `cited`."""
         self.cite(first)
+
+    def derive(self) -> None:
+        """Make again what the state keeps beside its fields to look them up quickly (its snapshot,
+        `domain.snapshot`, holds the fields alone)."""
+        self.urls = {row["url"] for row in self.cited}
 
     def apply(self, fact: Fact, truces: TruceEnds) -> None:
         """Check `fact` against the state of its day, then take it in. Raise `ValueError` if refused."""
@@ -64,8 +71,11 @@ class Aggregate:
         return self.on_day(self.settled(as_of, truces), as_of)
 
     def settled(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
-        """The row without the fields that change every day (those `on_day` fills in). Its lists' items
-        are never changed in place once shown (a view may be kept by them): a change is a new item."""
+        """The row without the fields that change every day (those `on_day` fills in). Its lists are the
+        state's own, so that a view costs the same however long they grow: as events are taken, a list
+        only grows at its end, any other change makes a new list, and an item is never changed in place
+        (a view may be kept by its items). So a caller following views one after another finds what
+        changed by looking only at what was added, or at a list that is new."""
         raise NotImplementedError
 
     @classmethod
@@ -80,12 +90,13 @@ class Aggregate:
 
     def cite(self, fact: Fact) -> None:
         for source in fact.sources:
-            if source.url not in self.cited:
-                self.cited[source.url] = source.row()
+            if source.url not in self.urls:
+                self.urls.add(source.url)
+                self.cited.append(source.row())
 
     def sources(self) -> list[dict[str, Any]]:
         """Every source cited by the events folded so far, each once."""
-        return list(self.cited.values())
+        return self.cited
 
 
 def in_order(events: Iterable[Recorded]) -> list[Recorded]:
@@ -225,11 +236,12 @@ class Course(Generic[T]):
         self.days.append(day)
         return True
 
-    def steps(self, since: date | None = None, also: Iterable[date] = ()) -> list[Step[T]]:
-        """The view from `since` (default: the first day) on. The walk only moves forward: every
-        event taken by an earlier call must count by `since`."""
+    def steps(self, since: date | None = None, also: Iterable[Sequence[date]] = ()) -> list[Step[T]]:
+        """The view from `since` (default: the first day) on; `also`: more days it may change on, as
+        sorted sequences. The walk only moves forward: every event taken by an earlier call must
+        count by `since`."""
         timeline, days, folding, truces, seen = self.timeline, self.days, self.folding, self.truces, self.seen
-        extra = sorted(set(also))
+        extra = [days for days in also if days]
         steps: list[Step[T]] = []
         taken, count = self.taken, len(timeline)
         day = since if since is not None else (days[0] if days else None)
@@ -244,8 +256,9 @@ class Course(Generic[T]):
             later = [d for d in state.turns(day, truces) if d is not None and d > day] if state is not None else []
             if taken < count:
                 later.append(days[taken])
-            if (i := bisect_right(extra, day)) < len(extra):
-                later.append(extra[i])
+            for sorted_days in extra:
+                if (i := bisect_right(sorted_days, day)) < len(sorted_days):
+                    later.append(sorted_days[i])
             day = min(later, default=None)
         self.taken = taken
         return steps

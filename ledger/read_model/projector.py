@@ -176,15 +176,14 @@ class Projector:
         course = self.courses.get((kind, key))
         if course is None:
             course = self.courses[kind, key] = Course(self._timeline(kind, key), self._truce_end, seen=pieces(kind))
-        also: list[date] = []
+        also: list[list[date]] = []
         if kind in _suspendable():
             named = self.named.get((kind, key))
             if named is None:
                 named = self.named[kind, key] = {
                     t for r in self._timeline(kind, key) if (t := _truce_named(r.fact)) is not None
                 }
-            for truce in named:
-                also += self._truce(truce)[0]
+            also = [self._truce(truce)[0] for truce in named]
         start = since.toordinal()
         spans: list[Span] = []
         touched: dict[tuple[int, int, str], Span] = {}
