@@ -216,6 +216,30 @@ def test_a_long_negotiation_adds_rows_the_size_of_each_event(db: str) -> None:
         ledger.close()
 
 
+@pytest.mark.parametrize("kind", generate.LONG)
+def test_a_long_aggregate_of_each_kind_answers_as_the_fold(db: str, kind: str) -> None:
+    """Lists long enough to be stored an item a span (past those kept in the head), items removed
+    from the middle of one, a retraction: caught up a batch at a time, or all at once, the same."""
+    rng = random.Random(11)
+    events = list(generate.long(kind, 400, 11))
+    ledger = Ledger(db)
+    try:
+        while events:
+            size = rng.randint(1, 60)
+            batch, events = events[:size], events[size:]
+            ledger.record([Candidate(parse_fact(e)) for e in batch])
+            ledger.read_model(ledger.head())
+        ledger.retract(200, "withdrawn in a test")
+        days = turning_days(ledger.log(ledger.head()))
+        for known_at in (150, ledger.head()):
+            assert_same_answers(ledger, known_at, days[:: max(1, len(days) // 40)] + days[-3:])
+        before = spans_of(span_recorder(ledger.store).rows())
+        rebuild(ledger.store)
+        assert spans_of(span_recorder(ledger.store).rows()) == before
+    finally:
+        ledger.close()
+
+
 def test_a_read_model_of_an_older_layout_is_projected_again(sqlite_db: str) -> None:
     ledger = Ledger(sqlite_db)
     try:
