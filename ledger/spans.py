@@ -1,5 +1,6 @@
-"""The read model as a query sees it: its names, the one query that reads a day's views, and a reader
-that answers straight from a SQLite ledger whose read model is up to date.
+"""The read model as a query sees it: its names, how a view is stored in pieces (and put back
+together), the one query that reads a day's views, and a reader that answers straight from a
+SQLite ledger whose read model is up to date.
 
 Most queries find the read model up to date: nothing to project, only spans to read. For those on
 SQLite, `up_to_date` reads the file with the standard library alone, so that a query loads neither
