@@ -261,13 +261,13 @@ class Episode:
         return events
 
 
-def events(count: int, seed: int) -> Iterator[Event]:
-    """Exactly `count` events, deterministic for a given `seed`."""
+def events(count: int, seed: int, episode: type[Episode] | None = None) -> Iterator[Event]:
+    """Exactly `count` events of episodes (`Episode`, or the kind given), deterministic for a given `seed`."""
     rng = random.Random(seed)
     made, number = 0, 0
     while made < count:
         number += 1
-        for aggregate in Episode(rng, number).aggregates():
+        for aggregate in (episode or Episode)(rng, number).aggregates():
             for event in aggregate:
                 if not event["sources"]:
                     del event["sources"]
@@ -277,8 +277,166 @@ def events(count: int, seed: int) -> Iterator[Event]:
                     return
 
 
-def write(count: int, seed: int, out: IO[str]) -> None:
-    for event in events(count, seed):
+LONG = ("Negotiation", "TariffMeasure", "Truce", "ExportControl")
+"""The kinds `long` makes one aggregate of."""
+
+
+class Long(Episode):
+    """One aggregate of many events, in date order: what a ledger that follows one dispute for
+    decades holds (a negotiation's statements, a layer's changes, a truce's allegations, a control's
+    licences)."""
+
+    def negotiation(self, count: int) -> Iterator[Event]:  # type: ignore[override]
+        key, d = f"talks-{self.tag}", self.start
+        yield self.event("NegotiationOpened", key, d, parties=[self.a, self.b], title=f"{self.a}–{self.b} talks")
+        for n in range(1, count):
+            d += timedelta(days=n % 3 == 0)
+            party = (self.a, self.b)[n % 2]
+            statement = f"Statement {n}: {self.rng.randrange(10**6)}."
+            yield self.event(
+                "PositionStated",
+                key,
+                d,
+                party=party,
+                speaker=f"Spokesperson {party}",
+                stance=STANCES[n % 6],
+                statement=statement,
+            )
+
+    def truce(self, count: int) -> Iterator[Event]:  # type: ignore[override]
+        key, d = self.truce_key, self.start
+        expires = d + timedelta(days=90)
+        yield self.event(
+            "TruceAgreed", key, d, parties=[self.a, self.b], days=90, commitments=["Both sides cut tariffs."]
+        )
+        for n in range(1, count):
+            d += timedelta(days=n % 2)
+            if d >= expires - timedelta(days=5):
+                expires += timedelta(days=30)
+                yield self.event("TruceExtended", key, d, days=30)
+                continue
+            by, against = (self.a, self.b) if n % 2 else (self.b, self.a)
+            yield self.event("ViolationAlleged", key, d, by=by, against=against, claim=f"Commitment {n} was not kept.")
+
+    def measure(self, count: int, key: str, d: date) -> Iterator[Event]:
+        rng = self.rng
+        rate = 25
+        yield self.event("TariffImposed", key, d, imposer=self.a, target=self.b, rate_pct=rate, basis="Decree")
+        suspended_until: date | None = None
+        for _ in range(1, count):
+            d += timedelta(days=rng.randint(1, 2))
+            if suspended_until is not None and d < suspended_until and rng.random() < 0.3:
+                yield self.event("TariffReinstated", key, d)
+                suspended_until = None
+            elif rng.random() < 0.2:
+                suspended_until = d + timedelta(days=rng.randint(5, 60))
+                yield self.event("TariffSuspended", key, d, points=min(rate, 5), until=day(suspended_until))
+            else:
+                rate = rng.choice(RATES)
+                yield self.event("TariffRateChanged", key, d, rate_pct=rate)
+
+    def export_control(self, count: int, key: str, d: date) -> Iterator[Event]:
+        rng = self.rng
+        items = [ITEMS[0]]
+        yield self.event("ExportControlImposed", key, d, imposer=self.a, items=items[:], regime="licence")
+        suspended_until: date | None = None
+        for n in range(1, count):
+            d += timedelta(days=rng.randint(1, 2))
+            choice = rng.random()
+            if suspended_until is not None and d < suspended_until and choice < 0.1:
+                yield self.event("ExportControlReinstated", key, d)
+                suspended_until = None
+            elif choice < 0.15:
+                items.append(f"item {n}")
+                yield self.event("ExportControlItemsAdded", key, d, items=[items[-1]])
+            elif choice < 0.16 and len(items) > 1:
+                yield self.event("ExportControlItemsRemoved", key, d, items=[items.pop(rng.randrange(1, len(items)))])
+            elif choice < 0.21:
+                suspended_until = d + timedelta(days=rng.randint(5, 60))
+                yield self.event("ExportControlSuspended", key, d, until=day(suspended_until))
+            else:
+                count_ = {"count": rng.randint(0, 500)} if rng.random() < 0.7 else {}
+                yield self.event("LicencesApproved", key, d, destination=self.b, sectors=["industry"], **count_)
+
+
+def long(kind: str, count: int, seed: int) -> Iterator[Event]:
+    """Exactly `count` events of one aggregate of `kind` (one of LONG), deterministic for a given `seed`."""
+    episode = Long(random.Random(seed), 1)
+    episode.start = FIRST_DAY
+    made = {
+        "Negotiation": lambda: episode.negotiation(count),
+        "TariffMeasure": lambda: episode.measure(count, f"tariff-{episode.tag}", FIRST_DAY),
+        "Truce": lambda: episode.truce(count),
+        "ExportControl": lambda: episode.export_control(count, f"control-{episode.tag}", FIRST_DAY),
+    }[kind]()
+    for event in made:
+        if not event["sources"]:
+            del event["sources"]
+        yield event
+
+
+class Shaped(Long):
+    """An episode of 90 events in aggregates of fixed lengths: a negotiation of 20 events, two truces
+    of 3, four tariff layers of 12 and two export controls of 8."""
+
+    def aggregates(self) -> Iterator[list[Event]]:
+        yield self.talks()
+        for number in range(2):
+            yield self.short_truce(number)
+        for layer in range(4):
+            yield self.layer(layer)
+        for number in range(2):
+            yield self.short_control(number)
+
+    def talks(self) -> list[Event]:
+        key, d = f"talks-{self.tag}", self.start
+        events = [self.event("NegotiationOpened", key, d, parties=[self.a, self.b], title=f"{self.a}–{self.b} talks")]
+        for r in range(1, 4):
+            d = self.later(d, 5, 60)
+            events.append(self.event("RoundConvened", key, d, round=f"round-{r}", location=self.rng.choice(CITIES)))
+            for n, party in enumerate((self.a, self.b, self.a, self.b)):
+                events.append(
+                    self.event(
+                        "PositionStated", key, d, party=party, speaker=f"Spokesperson {party}",
+                        stance=STANCES[n], statement=f"Statement {self.rng.randrange(10**6)} on round {r}.",
+                    )
+                )  # fmt: skip
+            d = self.later(d, 1, 3)
+            events.append(self.event("RoundConcluded", key, d, round=f"round-{r}", outcome="Talks went on."))
+        events.append(self.event("AgreementReached", key, self.later(d, 1, 10), title=f"Joint statement {self.tag}"))
+        return events
+
+    def short_truce(self, number: int) -> list[Event]:
+        key, d = f"{self.truce_key}-{number}", self.later(self.start, 0, 200)
+        by, against = self.a, self.b
+        return [
+            self.event("TruceAgreed", key, d, parties=[self.a, self.b], days=90),
+            self.event("ViolationAlleged", key, self.later(d, 1, 40), by=by, against=against, claim="Not kept."),
+            self.event("TruceExtended", key, self.later(d, 45, 85), days=90),
+        ]
+
+    def layer(self, number: int) -> list[Event]:
+        return list(self.measure(12, f"tariff-{self.tag}-{number}", self.later(self.start, 0, 200)))
+
+    def short_control(self, number: int) -> list[Event]:
+        return list(self.export_control(8, f"control-{self.tag}-{number}", self.later(self.start, 0, 300)))
+
+
+def shaped(count: int, seed: int) -> Iterator[Event]:
+    """Exactly `count` events of `Shaped` episodes, deterministic for a given `seed`."""
+    return events(count, seed, Shaped)
+
+
+MIXES = ("episodes", "shaped")
+"""`events`' episodes, or `Shaped` ones."""
+
+
+def write(count: int, seed: int, out: IO[str], kind: str | None = None, mix: str = "episodes") -> None:
+    """`count` events: a mix of episodes (`events`, or `shaped`), or one aggregate of `kind` (`long`)."""
+    made = (
+        long(kind, count, seed) if kind is not None else shaped(count, seed) if mix == "shaped" else events(count, seed)
+    )
+    for event in made:
         out.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
@@ -286,13 +444,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.generate", description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000, help="how many events (default 100000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--long", choices=LONG, help="one aggregate of this kind holding every event")
+    parser.add_argument("--mix", choices=MIXES, default="episodes", help="episodes as they come, or shaped (90 events)")
     parser.add_argument("-o", "--output", help="file to write (default: standard output)")
     args = parser.parse_args(argv)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as out:
-            write(args.events, args.seed, out)
+            write(args.events, args.seed, out, args.long, args.mix)
     else:
-        write(args.events, args.seed, sys.stdout)
+        write(args.events, args.seed, sys.stdout, args.long, args.mix)
 
 
 if __name__ == "__main__":

@@ -34,8 +34,11 @@ from benchmarks import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "london-talks-2025.jsonl"
-BATCH = 1_000
-"""Events per `save(*aggregates)` call of the eventsourcing baseline."""
+BATCH, SHAPED_BATCH = 1_000, 90
+"""Events per `save(*aggregates)` call of the eventsourcing baseline: for the mix of episodes, and for
+the shaped mix (one shaped episode a call)."""
+LONG_KINDS = {"Negotiation": "negotiation", "TariffMeasure": "tariff layer"}
+"""The kinds measured as one long aggregate, as a figure names them."""
 HOW_TO_READ = """\
 ## How to read these figures
 
@@ -50,6 +53,15 @@ HOW_TO_READ = """\
   `Aggregate` a key with the line as its payload, `Application.save()` of 1,000 events a call, into
   a fresh database of its own. It checks nothing. The two are timed in turn, three times over, each
   into fresh storage, and each side's best time counts.
+- **Shaped import**: the same, for a mix of aggregates of fixed lengths (`generate --mix shaped`:
+  episodes of a 20-event negotiation, two 3-event truces, four 12-event tariff layers and two
+  8-event controls, 90 events), beside the baseline saving the same file 90 events (one episode) a
+  call.
+- **One long aggregate**: a fresh ledger of one negotiation (then one tariff layer) holding every
+  event, imported in process and asked its first `tariffs` query, which brings the read model up
+  to date: the time per event, beside the same for the mix of episodes (a fresh ledger, import and
+  first query). A cost that grows with an aggregate's length shows as a ratio above 1. Taken in
+  turn, twice, each side's best time counting.
 - **Queries**: what `dipledger tariffs` / `controls` compute, in process: the known-at resolved, the
   spans of the persistent read model that hold at that (as-of, known-at) read through its index, and
   the projection (filters, totals). As-of days are random over the generated years, known-at
@@ -170,8 +182,8 @@ class Entry(Aggregate):
         pass
 
 
-def eventsourcing_save(path: Path, env: dict[str, str]) -> float:
-    """Seconds for eventsourcing alone to store the same events: one aggregate per key, 1,000 a save."""
+def eventsourcing_save(path: Path, env: dict[str, str], batch: int = BATCH) -> float:
+    """Seconds for eventsourcing alone to store the same events: one aggregate per key, `batch` a save."""
     from eventsourcing.application import Application
 
     started = time.perf_counter()
@@ -189,7 +201,7 @@ def eventsourcing_save(path: Path, env: dict[str, str]) -> float:
                 entries[key] = Entry(name=key, payload=payload)
             pending[key] = entries[key]
             count += 1
-            if count % BATCH == 0:
+            if count % batch == 0:
                 app.save(*pending.values())
                 pending.clear()
     if pending:
@@ -203,28 +215,84 @@ IMPORTS = 3
 
 
 def measure_import(
-    report: Report, path: Path, events: int, targets: Callable[[int], tuple[str, dict[str, str]]], backend: str
+    report: Report,
+    path: Path,
+    events: int,
+    targets: Callable[[int], tuple[str, dict[str, str]]],
+    backend: str,
+    mix: str = "",
+    batch: int = BATCH,
 ) -> None:
     """`targets(round)`: the fresh ledger and the baseline's fresh settings for that round (the ledger
-    of round 0 is the one the later measurements read)."""
+    of round 0 is the one the later measurements read). `mix` says what the events are, if not episodes."""
     ours = theirs = math.inf
     for round in range(IMPORTS):
         db, baseline_env = targets(round)
         ours = min(ours, dipledger_import(path, db))
-        theirs = min(theirs, eventsourcing_save(path, baseline_env))
+        theirs = min(theirs, eventsourcing_save(path, baseline_env, batch))
     ratio = theirs / ours
     report.add(
         Figure(
-            f"import of {events:,} events (in process: open_lines + Ledger.record; best of {IMPORTS}, in turn "
-            "with the baseline's)",
+            f"import of {events:,} events{mix} (in process: open_lines + Ledger.record; best of {IMPORTS}, in "
+            "turn with the baseline's)",
             backend,
             rate(events, ours),
-            f"eventsourcing save(), {BATCH:,} events a call: {rate(events, theirs)}",
+            f"eventsourcing save(), {batch:,} events a call: {rate(events, theirs)}",
             f"{ratio:.2f}×",
             "≥ 1.0×",
             verdict(ratio >= 1.0),
         )
     )
+
+
+LONG_ROUNDS = 2
+"""Rounds of the long aggregates and the mix timed in turn; the best of each counts."""
+
+
+def first_answer(path: Path, db: str) -> float:
+    """Seconds to import `path` into a fresh ledger at `db` in process and answer its first `tariffs`
+    query (which brings the read model up to date)."""
+    from ledger import projections
+    from ledger.application import Ledger
+
+    started = time.perf_counter()
+    dipledger_import(path, db)
+    opened = Ledger(db)
+    try:
+        head = opened.head()
+        projections.tariffs(opened.read_model(opened.resolve_known_at(str(head))), date(2026, 1, 1))
+    finally:
+        opened.close()
+    return time.perf_counter() - started
+
+
+def measure_long(report: Report, work: Path, mix: Path, events: int, long_events: int, seed: int) -> None:
+    """One aggregate of each of LONG_KINDS holding `long_events` events, beside the mix of `events`:
+    import and first query, per event."""
+    files = {kind: work / f"long-{kind}.jsonl" for kind in LONG_KINDS}
+    for kind, path in files.items():
+        with path.open("w", encoding="utf-8") as out:
+            generate.write(long_events, seed, out, kind)
+    best = dict.fromkeys(["mix", *LONG_KINDS], math.inf)
+    for round in range(LONG_ROUNDS):
+        for name, path in (("mix", mix), *files.items()):
+            best[name] = min(best[name], first_answer(path, str(work / f"first-{name}-{round}.db")))
+    mixed = best["mix"] / events
+    for kind in LONG_KINDS:
+        each = best[kind] / long_events
+        report.add(
+            Figure(
+                f"one {LONG_KINDS[kind]} of {long_events:,} events: import and first `tariffs` query (the read "
+                f"model brought up to date), per event (best of {LONG_ROUNDS}, in turn with the mix's)",
+                "sqlite",
+                f"{each * 1e6:,.0f} µs/event ({long_events:,} in {best[kind]:.2f} s)",
+                f"the mix of {events:,} events, the same way: {mixed * 1e6:,.0f} µs/event "
+                f"({events:,} in {best['mix']:.2f} s)",
+                f"{each / mixed:.2f}×",
+                "≤ 2×",
+                verdict(each / mixed <= 2),
+            )
+        )
 
 
 # Queries --------------------------------------------------------------------------------------
@@ -505,9 +573,9 @@ def machine() -> list[str]:
     ]
 
 
-def write_file(path: Path, events: int, seed: int) -> None:
+def write_file(path: Path, events: int, seed: int, mix: str = "episodes") -> None:
     with path.open("w", encoding="utf-8") as out:
-        generate.write(events, seed, out)
+        generate.write(events, seed, out, mix=mix)
 
 
 def run(args: argparse.Namespace, report: Report) -> None:
@@ -532,11 +600,30 @@ def run(args: argparse.Namespace, report: Report) -> None:
                 "sqlite",
             ),
         )
+        shaped = work / "shaped.jsonl"
+        write_file(shaped, args.events, args.seed, "shaped")
+        step(
+            report,
+            "shaped import",
+            lambda: measure_import(
+                report,
+                shaped,
+                args.events,
+                lambda n: (str(work / f"shaped-{n}.db"), settings(str(work / f"shaped-baseline-{n}.db"))),
+                "sqlite",
+                " in aggregates of fixed lengths (20-event negotiations, 3-event truces, 12-event tariff layers, "
+                "8-event controls)",
+                SHAPED_BATCH,
+            ),
+        )
+        shaped.unlink()
         step(
             report,
             "queries",
             lambda: measure_queries(report, db, args.events, "sqlite", args.samples, args.budget, args.seed),
         )
+        if args.long_events:
+            step(report, "long", lambda: measure_long(report, work, big, args.events, args.long_events, args.seed))
         step(report, "rebuild", lambda: measure_rebuild(report, db, args.events, "sqlite"))
         if not args.skip_shell:
             measure_cli_start(report, work, args.runs)
@@ -611,6 +698,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--postgres", help="postgresql:// URL: also measure import and queries there (fresh schemas)")
     parser.add_argument("--postgres-events", type=int, help="events for PostgreSQL (default: --events)")
+    parser.add_argument(
+        "--long-events", type=int, default=60_000, help="events of each long aggregate (default 60000; 0: none)"
+    )
     parser.add_argument(
         "--memory-events", type=int, default=50_000, help="M for the memory figure (1000000 for the target)"
     )

@@ -69,6 +69,8 @@ class ExportControl(Measure, Aggregate):
         super().__init__(first)
         self.imposer, self.regime, self.basis = first.imposer, first.regime, first.basis
         self.items = list(first.items)
+        self.controlled = {item.casefold() for item in self.items}
+        """`items`, casefolded."""
         self.destinations = first.destinations
         self.take_effect(first)
         self.licence_approvals, self.licences_approved = 0, 0
@@ -77,13 +79,16 @@ class ExportControl(Measure, Aggregate):
     def apply(self, fact: Fact, truces: TruceEnds) -> None:
         match fact:
             case ExportControlItemsAdded():
-                self.items += [item for item in fact.items if not self._controls(item)]
+                added = [item for item in fact.items if not self._controls(item)]
+                self.items += added  # in place: the list grows at its end (see `Aggregate.settled`)
+                self.controlled.update(item.casefold() for item in added)
             case ExportControlItemsRemoved():
                 missing = [item for item in fact.items if not self._controls(item)]
                 if missing:
                     raise ValueError(f"not controlled, so cannot be removed: {', '.join(missing)}")
                 removed = {item.casefold() for item in fact.items}
                 self.items = [item for item in self.items if item.casefold() not in removed]
+                self.controlled -= removed
             case LicencesApproved():
                 if fact.date < self.effective:
                     raise ValueError(f"the control takes effect only on {self.effective}")
@@ -96,8 +101,12 @@ class ExportControl(Measure, Aggregate):
             case ExportControlReinstated():
                 self.reinstate(fact.date, truces)
 
+    def derive(self) -> None:
+        super().derive()
+        self.controlled = {item.casefold() for item in self.items}
+
     def _controls(self, item: str) -> bool:
-        return item.casefold() in {controlled.casefold() for controlled in self.items}
+        return item.casefold() in self.controlled
 
     def settled(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
         status, since, suspension = self.status(as_of, truces)

@@ -68,8 +68,11 @@ class Negotiation(Aggregate):
         assert isinstance(first, NegotiationOpened)
         super().__init__(first)
         self.parties, self.title = first.parties, first.title
-        self.rounds: dict[str, dict[str, Any]] = {}
         # Kept as the rows the view shows: a view is read after every event.
+        self.rounds: list[dict[str, Any]] = []
+        """In the order convened (the fold's order, so the view's)."""
+        self.convened: dict[str, int] = {}
+        """Each round's place in `rounds`."""
         self.contacts: list[dict[str, Any]] = []
         self.statements: list[dict[str, Any]] = []
         self.agreements: list[dict[str, Any]] = []
@@ -78,25 +81,31 @@ class Negotiation(Aggregate):
     def apply(self, fact: Fact, truces: TruceEnds) -> None:
         match fact:
             case RoundConvened():
-                if fact.round in self.rounds:
-                    raise ValueError(f"round {fact.round} already convened on {self.rounds[fact.round]['convened']}")
+                if fact.round in self.convened:
+                    held = self.rounds[self.convened[fact.round]]
+                    raise ValueError(f"round {fact.round} already convened on {held['convened']}")
                 self._check_parties(person.party for person in fact.delegations)
-                self.rounds[fact.round] = {
-                    "round": fact.round,
-                    "location": fact.location,
-                    "convened": str(fact.date),
-                    "concluded": None,
-                    "outcome": None,
-                    "delegations": [person.row() for person in fact.delegations],
-                }
+                self.convened[fact.round] = len(self.rounds)
+                self.rounds.append(
+                    {
+                        "round": fact.round,
+                        "location": fact.location,
+                        "convened": str(fact.date),
+                        "concluded": None,
+                        "outcome": None,
+                        "delegations": [person.row() for person in fact.delegations],
+                    }
+                )
             case RoundConcluded():
-                held = self.rounds.get(fact.round)
-                if held is None:
+                place = self.convened.get(fact.round)
+                if place is None:
                     raise ValueError(f"round {fact.round} has not convened by {fact.date}")
+                held = self.rounds[place]
                 if held["concluded"] is not None:
                     raise ValueError(f"round {fact.round} already concluded on {held['concluded']}")
-                # a new row, not this one changed: a view already shown keeps its items
-                self.rounds[fact.round] = {**held, "concluded": str(fact.date), "outcome": fact.outcome}
+                # a new row in a new list, neither changed in place (see `Aggregate.settled`)
+                self.rounds = [*self.rounds]
+                self.rounds[place] = {**held, "concluded": str(fact.date), "outcome": fact.outcome}
             case LeadersSpoke():
                 self.contacts.append(_row(fact))
             case PositionStated():
@@ -106,6 +115,10 @@ class Negotiation(Aggregate):
                 self.agreements.append(_row(fact))
             case NegotiationClosed():
                 self.outcome = fact.outcome
+
+    def derive(self) -> None:
+        super().derive()
+        self.convened = {held["round"]: place for place, held in enumerate(self.rounds)}
 
     def _check_parties(self, parties: Any) -> None:
         for party in parties:
@@ -121,7 +134,7 @@ class Negotiation(Aggregate):
             "opened": iso_day(self.start),
             "closed": iso(self.closed_on),
             "outcome": self.outcome,
-            "rounds": sorted(self.rounds.values(), key=lambda held: held["convened"]),
+            "rounds": self.rounds,
             "contacts": self.contacts,
             "statements": self.statements,
             "agreements": self.agreements,

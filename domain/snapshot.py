@@ -16,7 +16,7 @@ from typing import Any
 from domain import Aggregate, Recorded
 from domain.suspension import Suspension
 
-FORMAT = 2
+FORMAT = 3
 """The layout of a state: bump it when a kind's fields or their meaning change (or the rules do), so
 that states written before are not used."""
 
@@ -37,7 +37,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "ProductList": ("title", "basis", "codes", "changed"),
     "TradeWeights": ("imposer", "year", "partners"),
 }
-"""Every attribute of each kind's state, after those all kinds share."""
+"""Every attribute of each kind's state, after those all kinds share (but those in DERIVED)."""
+DERIVED = frozenset({"urls", "convened", "controlled"})
+"""Attributes a state makes from its others to look them up quickly (`Aggregate.derive`): never
+written, made again when read."""
 DAYS = frozenset({"start", "closed_on", "announced", "effective", "expires", "rate_since", "ends", "changed"})
 SUSPENSION_DAYS = ("start", "until", "reinstated")
 
@@ -53,6 +56,7 @@ def from_state(data: dict[str, Any]) -> Aggregate:
     state = cls.__new__(cls)  # not __init__, which starts from a creation event: every field is set here
     for name in _fields(cls.kind):
         setattr(state, name, _load(name, data[name]))
+    state.derive()
     return state
 
 

@@ -7,11 +7,9 @@ back-filling, retracting); with a date it builds the state of that day for repla
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from typing import Any, ClassVar
-
-import orjson
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from domain.errors import LedgerRuleError
 from domain.events import Fact, Recorded, Retracted
@@ -53,9 +51,16 @@ class Aggregate:
         self.key = first.key
         self.start = first.start
         self.closed_on: date | None = None
-        self.cited: dict[str, dict[str, Any]] = {}
-        """Every source cited by the events taken so far, by address, each once and in order."""
+        self.cited: list[dict[str, Any]] = []
+        """Every source cited by the events taken so far, each once and in order."""
+        self.urls: set[str] = set()
+        """The addresses of `cited`."""
         self.cite(first)
+
+    def derive(self) -> None:
+        """Make again what the state keeps beside its fields to look them up quickly (its snapshot,
+        `domain.snapshot`, holds the fields alone)."""
+        self.urls = {row["url"] for row in self.cited}
 
     def apply(self, fact: Fact, truces: TruceEnds) -> None:
         """Check `fact` against the state of its day, then take it in. Raise `ValueError` if refused."""
@@ -66,8 +71,11 @@ class Aggregate:
         return self.on_day(self.settled(as_of, truces), as_of)
 
     def settled(self, as_of: date, truces: TruceEnds) -> dict[str, Any]:
-        """The row without the fields that change every day (those `on_day` fills in). Its lists' items
-        are never changed in place once shown (a view may be kept by them): a change is a new item."""
+        """The row without the fields that change every day (those `on_day` fills in). Its lists are the
+        state's own, so that a view costs the same however long they grow: as events are taken, a list
+        only grows at its end, any other change makes a new list, and an item is never changed in place
+        (a view may be kept by its items). So a caller following views one after another finds what
+        changed by looking only at what was added, or at a list that is new."""
         raise NotImplementedError
 
     @classmethod
@@ -82,12 +90,13 @@ class Aggregate:
 
     def cite(self, fact: Fact) -> None:
         for source in fact.sources:
-            if source.url not in self.cited:
-                self.cited[source.url] = source.row()
+            if source.url not in self.urls:
+                self.urls.add(source.url)
+                self.cited.append(source.row())
 
     def sources(self) -> list[dict[str, Any]]:
         """Every source cited by the events folded so far, each once."""
-        return list(self.cited.values())
+        return self.cited
 
 
 def in_order(events: Iterable[Recorded]) -> list[Recorded]:
@@ -181,32 +190,40 @@ def fold(
     return folding.state
 
 
-Stored = Callable[[dict[str, Any]], dict[Any, str]]
-"""How a view is kept: as JSON, by piece (frozen: later events change the state the view was read from)."""
-Step = tuple[date, "dict[Any, str] | None"]
-"""From this day on (until the next step), the aggregate's view without its daily fields, as stored;
-None: no aggregate yet."""
+T = TypeVar("T")
+Step = tuple[date, T | None]
+"""From this day on (until the next step), what the caller keeps of the aggregate's view without its
+daily fields; None: no aggregate yet."""
 
 
-def whole(row: dict[str, Any]) -> dict[Any, str]:
-    """A view kept in one piece."""
-    return {"": orjson.dumps(row).decode()}
+def copied(view: dict[str, Any]) -> dict[str, Any]:
+    """The view as it is now: its lists copied, as the fold goes on adding to them (their items never change)."""
+    return {name: list(value) if type(value) is list else value for name, value in view.items()}
 
 
-class Course:
+class Course(Generic[T]):
     """An aggregate's view as a step function of valid time, walked by one fold that can be extended.
 
     The view can change only on a day an event counts from, on a turn of the state (an effective
     date, an expiry, the end of a suspension) or on one of the days `also` (the days the truces it
-    names change), so the walk stops on those days alone and takes each event once.
+    names change), so the walk stops on those days alone and takes each event once. Each step gives
+    `seen` of the view: by default the view itself (`copied`); a caller that keeps something else
+    (only what changed, say) gives its own, called once a day walked, in order, before the fold goes on.
     """
 
-    def __init__(self, events: Iterable[Recorded], truces: TruceEnds = no_truces, stored: Stored = whole):
+    @overload
+    def __init__(self: Course[dict[str, Any]], events: Iterable[Recorded], truces: TruceEnds = no_truces) -> None: ...
+    @overload
+    def __init__(
+        self, events: Iterable[Recorded], truces: TruceEnds = no_truces, *, seen: Callable[[dict[str, Any]], T]
+    ) -> None: ...
+
+    def __init__(self, events: Iterable[Recorded], truces: TruceEnds = no_truces, *, seen: Any = copied) -> None:
         self.timeline = [r for r in in_order(events) if not isinstance(r.fact, Retracted)]
         self.days = [counts_from(r.fact) for r in self.timeline]
         """The day each event of the timeline counts from."""
         self.truces = truces
-        self.stored = stored
+        self.seen: Callable[[dict[str, Any]], T] = seen
         self.folding = Folding(truces, strict=False)
         self.taken = 0
 
@@ -219,12 +236,13 @@ class Course:
         self.days.append(day)
         return True
 
-    def steps(self, since: date | None = None, also: Iterable[date] = ()) -> list[Step]:
-        """The view from `since` (default: the first day) on. The walk only moves forward: every
-        event taken by an earlier call must count by `since`."""
-        timeline, days, folding, truces, stored = self.timeline, self.days, self.folding, self.truces, self.stored
-        extra = sorted(set(also))
-        steps: list[Step] = []
+    def steps(self, since: date | None = None, also: Iterable[Sequence[date]] = ()) -> list[Step[T]]:
+        """The view from `since` (default: the first day) on; `also`: more days it may change on, as
+        sorted sequences. The walk only moves forward: every event taken by an earlier call must
+        count by `since`."""
+        timeline, days, folding, truces, seen = self.timeline, self.days, self.folding, self.truces, self.seen
+        extra = [days for days in also if days]
+        steps: list[Step[T]] = []
         taken, count = self.taken, len(timeline)
         day = since if since is not None else (days[0] if days else None)
         while day is not None:
@@ -232,14 +250,15 @@ class Course:
                 folding.take(timeline[taken])
                 taken += 1
             state = folding.state
-            view = None if state is None else stored(state.settled(day, truces))
+            view = None if state is None else seen(state.settled(day, truces))
             if not steps or steps[-1][1] != view:
                 steps.append((day, view))
             later = [d for d in state.turns(day, truces) if d is not None and d > day] if state is not None else []
             if taken < count:
                 later.append(days[taken])
-            if (i := bisect_right(extra, day)) < len(extra):
-                later.append(extra[i])
+            for sorted_days in extra:
+                if (i := bisect_right(sorted_days, day)) < len(sorted_days):
+                    later.append(sorted_days[i])
             day = min(later, default=None)
         self.taken = taken
         return steps

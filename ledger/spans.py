@@ -1,5 +1,6 @@
-"""The read model as a query sees it: its names, the one query that reads a day's views, and a reader
-that answers straight from a SQLite ledger whose read model is up to date.
+"""The read model as a query sees it: its names, how a view is stored in pieces (and put back
+together), the one query that reads a day's views, and a reader that answers straight from a
+SQLite ledger whose read model is up to date.
 
 Most queries find the read model up to date: nothing to project, only spans to read. For those on
 SQLite, `up_to_date` reads the file with the standard library alone, so that a query loads neither
@@ -10,7 +11,8 @@ eventsourcing nor the event catalogue; anything else (PostgreSQL, a read model b
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from ledger.address import is_postgres
 from ledger.collector import collector_paused
 from ledger.known_at import KnownAt
 
-NAME = "spans/2"
+NAME = "spans/3"
 """The read model's name in the tracking table, with its layout's version: a ledger whose read model
 has an older layout finds none under this name, and projects it again from the start."""
 TABLE, REFS = "dipledger_spans", "dipledger_span_refs"
@@ -36,47 +38,82 @@ cost a quarter less than read through the page cache a page at a time."""
 
 
 ITEMISED = {
-    "Negotiation": ("rounds", "contacts", "statements", "agreements", "sources"),
-    "Truce": ("allegations", "sources"),
+    "Negotiation": (("rounds", "contacts", "statements", "agreements", "sources"), 0),
+    "Truce": (("allegations", "sources"), 0),
+    "ExportControl": (("items", "sources"), 8),
+    "TariffMeasure": (("sources",), 8),
 }
-"""The lists of a view that grow with its aggregate's events. Each item is a span of its own, so an
-event adds rows the size of what it brings rather than the whole view again (a long negotiation's
-views would otherwise grow with the square of its events)."""
+"""The lists of a view that grow with its aggregate's events, and how many of their first items stay
+in the view's head. Each item past those is a span of its own, so an event adds a row the size of
+what it brings rather than the whole view again (a long negotiation's views would otherwise grow
+with the square of its events). A query reads every layer and control that holds on a day, so
+their few sources and items stay in their head: one row each, unless a list grows long."""
 
 
 Piece = str | tuple[str, int]
 """Which piece of its aggregate's view a stored view is: `""` the head, else `(list, index)`."""
 
 
-def pieces(kind: str) -> Callable[[dict[str, Any]], dict[Piece, str]]:
-    """How the views of one aggregate of `kind` are stored, by piece: as JSON, its itemised lists
-    emptied (the head), then each of their items as `[list, index, item]`.
+@dataclass(frozen=True)
+class Stored:
+    """A view as stored: its head, and the pieces that changed since the view before it."""
 
-    An item is written out once for as long as it is the same object: an aggregate never changes an
-    item it has shown in place, it replaces it (`domain.timeline.Aggregate.settled`).
+    head: str
+    version: int
+    """Counts the changes to its items: two views are the same when head and version are."""
+    changes: dict[Piece, str | None] = field(compare=False)
+    """Each piece that changed, as JSON (None: no longer there)."""
+
+
+class Pieces:
+    """How the views of one aggregate of `kind` are stored, followed from one view to the next: the
+    head is the view as JSON with its itemised lists cut to the items kept in it (ITEMISED), and
+    each item after those is `[list, index, item]`.
+
+    Only what is new is written out: a list that is the one seen before has only grown at its end,
+    and an item that is the one seen before at its place is unchanged (a view's lists and items are
+    never changed in place, `domain.timeline.Aggregate.settled`). So each view costs what changed.
     """
-    fields = ITEMISED.get(kind, ())
-    written: dict[Piece, tuple[Any, str]] = {}
-    """By piece: the item last written out, and how."""
 
-    def whole(row: dict[str, Any]) -> dict[Piece, str]:
-        return {"": orjson.dumps(row).decode()}
+    def __init__(self, kind: str):
+        self.fields, self.inline = ITEMISED[kind]
+        self.head = ""
+        self.version = 0
+        self.lists: dict[str, tuple[list[Any], list[Any]]] = {}
+        """By list: the list last seen, and its items then."""
 
-    def stored(row: dict[str, Any]) -> dict[Piece, str]:
-        found: dict[Piece, str] = {"": orjson.dumps({**row, **dict.fromkeys(fields, ())}).decode()}
-        for name in fields:
-            for index, item in enumerate(row[name]):
-                held = written.get((name, index))
-                if held is None or held[0] is not item:  # held: the item stays alive, its id unique
-                    held = written[name, index] = item, orjson.dumps([name, index, item]).decode()
-                found[name, index] = held[1]
-        return found
+    def __call__(self, row: dict[str, Any]) -> Stored:
+        changes: dict[Piece, str | None] = {}
+        head = orjson.dumps({**row, **{name: row[name][: self.inline] for name in self.fields}}).decode()
+        for name in self.fields:
+            self._follow(name, row[name], changes)
+        if changes:
+            self.version += 1
+        if head != self.head:
+            changes[""] = self.head = head
+        return Stored(head, self.version, changes)
 
-    return stored if fields else whole
+    def _follow(self, name: str, items: list[Any], changes: dict[Piece, str | None]) -> None:
+        """Note in `changes` the items of list `name` that changed."""
+        seen, held = self.lists.get(name, (None, []))
+        if items is seen:  # grown at its end, if at all
+            changed: Iterable[int] = range(len(held), len(items))
+            held += items[len(held) :]
+        else:
+            common = min(len(items), len(held))
+            changed = [i for i in range(self.inline, common) if items[i] is not held[i]]
+            changed += range(common, len(items))
+            for index in range(max(self.inline, len(items)), len(held)):
+                changes[name, index] = None
+            held = list(items)
+        for index in changed:
+            if index >= self.inline:
+                changes[name, index] = orjson.dumps([name, index, items[index]]).decode()
+        self.lists[name] = items, held
 
 
 def piece(view: str) -> Piece:
-    """The piece a stored view is (see `pieces`)."""
+    """The piece a stored view is (see `Pieces`)."""
     if view[0] == "{":
         return ""
     name, index = orjson.loads(f"{view[: view.index(',', view.index(',') + 1)]}]")
@@ -103,24 +140,19 @@ def parsed(found: list[tuple[str, str]], kind: str, as_of: date) -> list[dict[st
 def _parsed(found: list[tuple[str, str]], kind: str, as_of: date) -> list[dict[str, Any]]:
     # One array parsed at once: half the time of parsing each view on its own.
     values = orjson.loads(f"[{','.join(view for _, view in found)}]")
-    if kind not in ITEMISED:
-        rows: list[dict[str, Any]] = values
-        return rows
-    heads: dict[str, dict[str, Any]] = {}
-    items: list[tuple[str, list[Any]]] = []
-    for (key, _), value in zip(found, values, strict=True):
-        if type(value) is dict:
-            heads[key] = value
-        else:
-            items.append((key, value))
-    items.sort(key=lambda item: item[1][1])  # by index: each list is filled in order
-    for key, (name, _, item) in items:
-        heads[key][name].append(item)
+    items = [(key, value) for (key, _), value in zip(found, values, strict=True) if type(value) is list]
+    rows: list[dict[str, Any]] = values
+    if items:  # most views are their head alone
+        heads = {key: value for (key, _), value in zip(found, values, strict=True) if type(value) is dict}
+        items.sort(key=lambda item: item[1][1])  # by index: each list is filled in order
+        for key, (name, _, item) in items:
+            heads[key][name].append(item)
+        rows = list(heads.values())
     if kind == "Truce":  # days remaining count down every day, so they are not stored
         from domain.truce import Truce
 
-        return [Truce.on_day(row, as_of) for row in heads.values()]
-    return list(heads.values())
+        return [Truce.on_day(row, as_of) for row in rows]
+    return rows
 
 
 class DirectReadModel:

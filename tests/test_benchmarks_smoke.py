@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,43 @@ def test_every_generated_event_is_recorded_without_refusal(db: str, tmp_path: Pa
         ledger.close()
 
 
+@pytest.mark.parametrize("kind", generate.LONG)
+def test_a_long_aggregate_is_recorded_whole(sqlite_db: str, tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "long.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        generate.write(500, 1, out, kind)
+    ledger = Ledger(sqlite_db)
+    try:
+        with path.open("rb") as stream:
+            done = ledger.record(list(read_events([(str(path), stream)])))
+        assert (len(done.recorded), done.skipped) == (500, 0)
+        assert {(r.kind, r.fact.key) for r in done.recorded} == {(kind, done.recorded[0].fact.key)}
+    finally:
+        ledger.close()
+
+
+def test_the_shaped_mix_is_recorded_in_aggregates_of_its_lengths(sqlite_db: str, tmp_path: Path) -> None:
+    path = tmp_path / "shaped.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        generate.write(900, 2, out, mix="shaped")
+    ledger = Ledger(sqlite_db)
+    try:
+        with path.open("rb") as stream:
+            done = ledger.record(list(read_events([(str(path), stream)])))
+        assert (len(done.recorded), done.skipped) == (900, 0)
+        lengths = Counter((r.kind, r.fact.key) for r in done.recorded)
+        by_kind = {(kind, length) for (kind, _), length in lengths.items()}
+        assert by_kind == {("Negotiation", 20), ("Truce", 3), ("TariffMeasure", 12), ("ExportControl", 8)}
+        assert Counter(kind for kind, _ in lengths) == {
+            "Negotiation": 10,
+            "Truce": 20,
+            "TariffMeasure": 40,
+            "ExportControl": 20,
+        }
+    finally:
+        ledger.close()
+
+
 def test_the_generator_gives_the_same_ledger_for_the_same_seed() -> None:
     first = _generated(500, 3)
     assert first == _generated(500, 3)
@@ -42,11 +80,15 @@ def test_the_generator_gives_the_same_ledger_for_the_same_seed() -> None:
 
 def test_the_harness_prints_every_figure_with_its_target(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     results = tmp_path / "RESULTS.md"
-    small = ["--events", "300", "--memory-events", "300", "--samples", "3", "--budget", "0.1", "--runs", "1"]
+    small = ["--events", "300", "--memory-events", "300", "--long-events", "200"]
+    small += ["--samples", "3", "--budget", "0.1", "--runs", "1"]
     run.main([*small, "--out", str(results)])
     printed = capsys.readouterr().out
     for figure, count in (
-        ("import of 300 events", 1),
+        ("import of 300 events (", 1),
+        ("import of 300 events in aggregates of fixed lengths", 1),
+        ("one negotiation of 200 events: import and first `tariffs` query", 1),
+        ("one tariff layer of 200 events: import and first `tariffs` query", 1),
         ("`tariffs` query in process on 300 events", 1),
         ("`controls` query in process on 300 events", 1),
         ("`rebuild` of the read model from 300 events", 2),  # beside two baselines

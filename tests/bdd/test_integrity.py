@@ -11,6 +11,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from typer.testing import CliRunner
 
 from ledger.cli.main import app
+from ledger.spans import NAME
 from tests.bdd.conftest import Desk, Outcome
 
 scenarios("integrity.feature")
@@ -144,7 +145,7 @@ def change_read_model(desk: Desk) -> None:
 def move_read_model(desk: Desk) -> None:
     assert desk.run("tariffs").exit_code == 0
     with behind_the_ledgers_back(desk) as database:
-        database.execute("UPDATE tracking SET notification_id = 100000 WHERE application_name = 'spans/2'")
+        database.execute(f"UPDATE tracking SET notification_id = 100000 WHERE application_name = '{NAME}'")
 
 
 @then("verification fails, naming a row of the read model")

@@ -21,12 +21,11 @@ from hypothesis import strategies as st
 
 from benchmarks import generate
 from domain import LedgerError, parse_fact
-from ledger import read_model
 from ledger.address import is_postgres
 from ledger.application import Candidate, Ledger, RecordingRefused
 from ledger.known_at import NOW, KnownAt
 from ledger.projections import Views
-from ledger.read_model import KINDS, NAME, ReadModel, rebuild, span_recorder, spans_of
+from ledger.read_model import KINDS, NAME, ReadModel, catching_up, projector, rebuild, span_recorder, spans_of
 from ledger.spans import up_to_date
 from tests.conftest import EXAMPLE, _postgres_schema
 
@@ -218,6 +217,30 @@ def test_a_long_negotiation_adds_rows_the_size_of_each_event(db: str) -> None:
         ledger.close()
 
 
+@pytest.mark.parametrize("kind", generate.LONG)
+def test_a_long_aggregate_of_each_kind_answers_as_the_fold(db: str, kind: str) -> None:
+    """Lists long enough to be stored an item a span (past those kept in the head), items removed
+    from the middle of one, a retraction: caught up a batch at a time, or all at once, the same."""
+    rng = random.Random(11)
+    events = list(generate.long(kind, 400, 11))
+    ledger = Ledger(db)
+    try:
+        while events:
+            size = rng.randint(1, 60)
+            batch, events = events[:size], events[size:]
+            ledger.record([Candidate(parse_fact(e)) for e in batch])
+            ledger.read_model(ledger.head())
+        ledger.retract(200, "withdrawn in a test")
+        days = turning_days(ledger.log(ledger.head()))
+        for known_at in (150, ledger.head()):
+            assert_same_answers(ledger, known_at, days[:: max(1, len(days) // 40)] + days[-3:])
+        before = spans_of(span_recorder(ledger.store).rows())
+        rebuild(ledger.store)
+        assert spans_of(span_recorder(ledger.store).rows()) == before
+    finally:
+        ledger.close()
+
+
 def test_a_read_model_of_an_older_layout_is_projected_again(sqlite_db: str) -> None:
     ledger = Ledger(sqlite_db)
     try:
@@ -241,8 +264,8 @@ def test_pages_written_while_the_next_is_projected_equal_one_page(db: str, monke
         ledger.record([Candidate(parse_fact(e)) for e in generate.events(400, 3)])
         rebuild(ledger.store)
         whole = spans_of(span_recorder(ledger.store).rows())
-        monkeypatch.setattr(read_model, "PAGE", 37)
-        monkeypatch.setattr(read_model, "CACHED", 5)
+        monkeypatch.setattr(catching_up, "PAGE", 37)
+        monkeypatch.setattr(projector, "CACHED", 5)
         rebuild(ledger.store)
         assert spans_of(span_recorder(ledger.store).rows()) == whole
     finally:
@@ -267,7 +290,7 @@ def test_a_projection_overtaken_by_another_process_starts_again_from_where_that_
                 other.read_model(other.head())
             write(recorder, start, batch)
 
-        monkeypatch.setattr(read_model, "PAGE", 50)
+        monkeypatch.setattr(catching_up, "PAGE", 50)
         monkeypatch.setattr(type(span_recorder(ledger.store)), "write", overtaking)
         ledger.read_model(ledger.head())
         assert overtaken

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from ledger.application import Ledger
 from ledger.cli.main import app
+from ledger.spans import NAME
 from tests.conftest import EXAMPLE
 from tests.tampering import rewrite_snapshots, tamper, tracking_table
 
@@ -51,7 +52,7 @@ def test_an_edited_rate_in_the_read_model_is_named_by_verify(london: str) -> Non
 
 
 def test_a_tracking_position_moved_ahead_is_named_by_verify(london: str) -> None:
-    tamper(london, f"UPDATE {tracking_table(london)} SET notification_id = 1000 WHERE application_name = 'spans/2'")
+    tamper(london, f"UPDATE {tracking_table(london)} SET notification_id = 1000 WHERE application_name = '{NAME}'")
     result = run("verify", "--db", london)
     assert result.exit_code == 1
     assert "the read model's tracking position: says it has read up to position 1000" in result.stderr
