@@ -19,7 +19,6 @@ from typing import Any
 
 import orjson
 
-from ledger.address import is_postgres
 from ledger.collector import collector_paused
 from ledger.known_at import KnownAt
 
@@ -174,7 +173,7 @@ class DirectReadModel:
 def up_to_date(db: str, known_at: KnownAt, timeout: float = 30.0) -> DirectReadModel | None:
     """The read model of the SQLite ledger at `db` as known at `known_at` (a position, or the head),
     if it is up to date with the ledger and has its query index; else None."""
-    if is_postgres(db) or not Path(db).is_file() or known_at.moment is not None:
+    if not Path(db).is_file() or known_at.moment is not None:
         return None  # a moment is resolved by reading the ledger
     try:
         # Read-write (without creating), as a read-only connection cannot open a WAL file whose

@@ -136,12 +136,12 @@ def known_world(db: str | None, known_at: KnownAt) -> World:
 @contextmanager
 def views(db: str | None, known_at: KnownAt) -> Iterator[Views]:
     """The persistent read model as known at `--known-at`: read straight from the file when it is a
-    SQLite ledger whose read model is up to date (`ledger.spans`), else through the ledger, which
+    ledger whose read model is up to date (`Backend.direct_views`), else through the ledger, which
     brings it up to date first."""
     from ledger.address import database
-    from ledger.spans import up_to_date
+    from ledger.storage import backend_for
 
-    direct = up_to_date(database(db), known_at)
+    direct = backend_for(database(db)).direct_views(known_at)
     if direct is None:
         with ledger(db) as opened:
             yield opened.read_model(opened.resolve_known_at(known_at))

@@ -8,7 +8,6 @@ how they are made: the projector (`ledger.read_model.projector`) hands it plain 
 from __future__ import annotations
 
 import time
-from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import orjson
@@ -57,7 +56,7 @@ class SpanRecorder(Protocol):
     def index(self) -> None: ...
 
 
-class _Spans:
+class Spans:
     """The statements, for either database (`table`, `refs`, `tracking` qualified; `mark` a placeholder)."""
 
     table: str
@@ -176,7 +175,7 @@ INDEXED = 3
 row by row (the other, small, serves the rebuild itself)."""
 
 
-class SQLiteSpanRecorder(_Spans, SQLiteTrackingRecorder):
+class SQLiteSpanRecorder(Spans, SQLiteTrackingRecorder):
     """Spans beside `stored_events`, tracked in SQLite's `tracking` table."""
 
     table, refs, tracking, mark = TABLE, REFS, "tracking", "?"
@@ -211,64 +210,11 @@ class SQLiteSpanRecorder(_Spans, SQLiteTrackingRecorder):
         )
 
 
-ROW_CASTS = ("::bigint", "", "", "::bigint", "::bigint", "::bigint", "::bigint", "")
-"""How each column of a `Row` is read from JSON on PostgreSQL."""
-
-
-@cache
-def _postgres_span_recorder() -> type:
-    """Defined on first use: importing eventsourcing.postgres is slow, and SQLite needs none of it."""
-    from eventsourcing.postgres import PostgresTrackingRecorder
-    from psycopg.sql import SQL, Identifier
-
-    class PostgresSpanRecorder(_Spans, PostgresTrackingRecorder):
-        """Spans in the ledger's schema, tracked in its tracking table."""
-
-        mark = "%s"
-
-        def __init__(self, datastore: Any, **kwargs: Any):
-            super().__init__(datastore, **kwargs)
-            schema = datastore.schema
-            self.table, self.refs, self.tracking = (
-                Identifier(schema, name).as_string(None) for name in (TABLE, REFS, self.tracking_table_name)
-            )
-            indexes = (Identifier(f"{TABLE}_{end}").as_string(None) for end in ("open", "day"))
-            names = (self.table, "bigint", *indexes, self.refs)
-            self.tables = [sql.format(*names) for sql in TABLES]
-            self.sql_create_statements += [SQL(statement).format() for statement in self.tables]
-
-        def _lock(self, cursor: Any) -> None:
-            cursor.execute(f"LOCK TABLE {self.table} IN EXCLUSIVE MODE")
-
-        def _apply(self, cursor: Any, batch: Batch) -> None:
-            """Each list in one statement, as a JSON array (see SQLiteSpanRecorder._apply): the server
-            works through it while this process projects the next page."""
-            columns = ", ".join(f"(e ->> {n}){cast}" for n, cast in enumerate(ROW_CASTS))
-            cursor.execute(
-                f"INSERT INTO {self.table} SELECT {columns} FROM jsonb_array_elements(%s::jsonb) AS e",
-                (orjson.dumps(batch.rows).decode(),),
-            )
-            cursor.execute(
-                f"UPDATE {self.table} SET known_to = (e ->> 0)::bigint FROM jsonb_array_elements(%s::jsonb) AS e "
-                f"WHERE {self.table}.id = (e ->> 1)::bigint",
-                (orjson.dumps(batch.ends).decode(),),
-            )
-            cursor.execute(
-                f"INSERT INTO {self.refs} SELECT e ->> 0, e ->> 1, e ->> 2 FROM jsonb_array_elements(%s::jsonb) AS e "
-                "ON CONFLICT DO NOTHING",
-                (orjson.dumps(batch.refs).decode(),),
-            )
-
-    return PostgresSpanRecorder
-
-
 def span_recorder(store: EventStore) -> SpanRecorder:
     """The read model's recorder, its tables created if need be (retried when another process races it)."""
     from ledger.store import table_exists
 
-    postgres = hasattr(store.recorder, "datastore") and hasattr(store.recorder.datastore, "schema")
-    cls = _postgres_span_recorder() if postgres else SQLiteSpanRecorder
-    tracking = "dipledger_tracking" if postgres else "tracking"
+    cls, tracking = store.backend.span_recorder_class(), store.backend.tracking_table
     attempt = 0
     while True:
         attempt += 1

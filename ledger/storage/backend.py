@@ -12,9 +12,13 @@ import contextlib
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.errors import LedgerError
+
+if TYPE_CHECKING:
+    from ledger.known_at import KnownAt
+    from ledger.spans import DirectReadModel
 
 StoredRow = tuple[uuid.UUID, int, str, bytes]
 """A row to insert into the events table: aggregate id, version, topic, state."""
@@ -161,6 +165,11 @@ class Backend(ABC):
         return 2 * len(tables) + 1
 
     # The read model ------------------------------------------------------------------------------
+
+    def direct_views(self, known_at: KnownAt) -> DirectReadModel | None:
+        """The read model as known at `known_at`, read without opening the event store (a query that
+        finds it up to date loads neither eventsourcing nor the catalogue); None: open the ledger."""
+        return None
 
     @abstractmethod
     def span_recorder_class(self) -> type: ...

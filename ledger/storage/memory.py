@@ -8,9 +8,14 @@ faked, only nothing is written to disk.
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from ledger.storage.backend import NoLedger
 from ledger.storage.sqlite import SQLiteBackend
+
+if TYPE_CHECKING:
+    from ledger.known_at import KnownAt
+    from ledger.spans import DirectReadModel
 
 
 class MemoryBackend(SQLiteBackend):
@@ -32,3 +37,6 @@ class MemoryBackend(SQLiteBackend):
 
     def may_write(self) -> bool:
         return True
+
+    def direct_views(self, known_at: KnownAt) -> DirectReadModel | None:
+        return None  # no file to read beside the ledger's own connection

@@ -222,6 +222,6 @@ class PostgresBackend(Backend):
         return found
 
     def span_recorder_class(self) -> type:
-        from ledger.read_model import _postgres_span_recorder
+        from ledger.read_model.postgres_tables import PostgresSpanRecorder
 
-        return _postgres_span_recorder()
+        return PostgresSpanRecorder

@@ -13,9 +13,13 @@ import sqlite3
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger.storage.backend import Backend, NoLedger, StoredRow
+
+if TYPE_CHECKING:
+    from ledger.known_at import KnownAt
+    from ledger.spans import DirectReadModel
 
 
 class SQLiteBackend(Backend):
@@ -128,8 +132,13 @@ class SQLiteBackend(Backend):
         )
         return found
 
+    def direct_views(self, known_at: KnownAt) -> DirectReadModel | None:
+        from ledger.spans import up_to_date
+
+        return up_to_date(self.address, known_at)
+
     def span_recorder_class(self) -> type:
-        from ledger.read_model import SQLiteSpanRecorder
+        from ledger.read_model.tables import SQLiteSpanRecorder
 
         return SQLiteSpanRecorder
 

@@ -106,9 +106,8 @@ class Reader:
     def views(self, known_at: int) -> Iterator[Views]:
         """The read model as known at `known_at`: straight from the file when it is up to date."""
         from ledger.known_at import KnownAt
-        from ledger.spans import up_to_date
 
-        direct = up_to_date(self.db, KnownAt(position=known_at))
+        direct = self.ledger.store.backend.direct_views(KnownAt(position=known_at))
         if direct is None:
             yield self.ledger.read_model(known_at)
             return
