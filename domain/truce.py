@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, model_validator
 
-from domain.events import Fact
-from domain.timeline import Aggregate, TruceEnds
+from domain.events import Fact, Recorded
+from domain.timeline import Aggregate, Folding, TruceEnds, counts_from, in_order
 from domain.values import Country, Day, Slug, Text, iso, iso_day
 
 Days = Annotated[int, Field(gt=0, le=36500, strict=True)]
@@ -139,3 +141,32 @@ class Truce(Aggregate):
             "allegations": self.allegations,
             "sources": self.sources(),
         }
+
+
+class Ends:
+    """A truce's end as known on each day, folded once as its events pass through in date order."""
+
+    def __init__(self, events: Iterable[Recorded]):
+        self.timeline = in_order(events)
+        self.days = [counts_from(r.fact) for r in self.timeline]
+        """The day each event counts from, in order: a measure's view may change on each."""
+        self.folding = Folding(strict=False)
+        self.ends: list[date | None] = [None]
+        """The end once the first `n` events count, for each `n` folded so far."""
+
+    def extend(self, recorded: Recorded, day: date) -> bool:
+        """Add an event after all the others in valid time; False (nothing added) if it is not."""
+        if recorded.fact.creates or (self.days and day < self.days[-1]):
+            return False
+        self.timeline.append(recorded)
+        self.days.append(day)
+        return True
+
+    def on(self, day: date) -> date | None:
+        """The end as known on `day`: that of the events that count by then (a fold of the truce to `day`)."""
+        counting = bisect_right(self.days, day)
+        while len(self.ends) <= counting:
+            self.folding.take(self.timeline[len(self.ends) - 1])
+            state = self.folding.state
+            self.ends.append(state.end() if isinstance(state, Truce) else None)
+        return self.ends[counting]

@@ -10,8 +10,7 @@ a statement added to a long negotiation touches the span of that statement alone
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -20,7 +19,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from eventsourcing.persistence import Tracking
 
 from domain import EVENT_TYPES, Retracted
-from domain.timeline import Course, Folding, counts_from, in_order
+from domain.timeline import Course, counts_from
+from domain.truce import Ends
 from ledger.spans import FOREVER, NAME, Piece, Pieces, Stored, piece
 
 if TYPE_CHECKING:
@@ -79,35 +79,6 @@ class Batch(NamedTuple):
     """`(known_to, id)` of spans already written."""
     refs: list[tuple[str, str, str]]
     tracking: Tracking
-
-
-class Ends:
-    """A truce's end as known on each day, folded once as its events pass through in date order."""
-
-    def __init__(self, events: Iterable[Recorded]):
-        self.timeline = in_order(events)
-        self.days = [counts_from(r.fact) for r in self.timeline]
-        """The day each event counts from, in order: a measure's view may change on each."""
-        self.folding = Folding(strict=False)
-        self.ends: list[date | None] = [None]
-        """The end once the first `n` events count, for each `n` folded so far."""
-
-    def extend(self, recorded: Recorded, day: date) -> bool:
-        """Add an event after all the others in valid time; False (nothing added) if it is not."""
-        if recorded.fact.creates or (self.days and day < self.days[-1]):
-            return False
-        self.timeline.append(recorded)
-        self.days.append(day)
-        return True
-
-    def on(self, day: date) -> date | None:
-        """The end as known on `day`: that of the events that count by then (a fold of the truce to `day`)."""
-        counting = bisect_right(self.days, day)
-        while len(self.ends) <= counting:
-            self.folding.take(self.timeline[len(self.ends) - 1])
-            state = self.folding.state
-            self.ends.append(state.end() if state is not None else None)  # type: ignore[attr-defined]
-        return self.ends[counting]
 
 
 class Projector:
