@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ledger.projections.views import folded, header
@@ -74,7 +74,7 @@ def changes(world: World, start: date, end: date) -> dict[str, Any]:
     expiring, a suspension ending and the rate it brings back). Each entry says the day it took
     effect in `on`."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for recorded in world.counting(end):
+    for recorded in (r for timeline in world.timelines.values() for r in timeline):
         fact = recorded.fact
         if start <= fact.date <= end:
             groups[recorded.kind, fact.key].append({**recorded.entry(), "on": fact.date.isoformat()})
@@ -99,10 +99,9 @@ def changes(world: World, start: date, end: date) -> dict[str, Any]:
 def _brought_about(world: World, start: date, end: date) -> list[tuple[str, str, dict[str, Any]]]:
     """Changes in the window that no event is dated on: a truce's expiry, and the end of a suspension
     (by its `until`, or with its truce), with the status and rate it leaves."""
-    from datetime import timedelta
+    from domain.suspension import SuspensionTerms
 
     found: list[tuple[str, str, dict[str, Any]]] = []
-    truce_days = {r.fact.date for (k, _), timeline in world.timelines.items() if k == "Truce" for r in timeline}
     for (kind, key), timeline in world.timelines.items():
         if kind == "Truce":
             view = _view(world, kind, key, end)
@@ -113,11 +112,15 @@ def _brought_about(world: World, start: date, end: date) -> list[tuple[str, str,
             ):
                 found.append((kind, key, _derived("TruceExpired", key, view["expires"], {"expires": view["expires"]})))
             continue
-        if kind not in ("TariffMeasure", "ExportControl"):
-            continue
-        looked = {start - timedelta(days=1)} | {
-            d for d in truce_days | {r.fact.date for r in timeline} if start <= d <= end
-        }
+        suspensions = [r.fact for r in timeline if isinstance(r.fact, SuspensionTerms)]
+        if not any(fact.truce or (fact.until and start <= fact.until <= end) for fact in suspensions):
+            continue  # only a suspension ends with no event dated on its end: on its `until`, or its truce's end
+        # Where a suspension may end is read from the view on each day it can change in the window:
+        # a day of the measure's own events or of the truces it is suspended under.
+        truces = {fact.truce for fact in suspensions if fact.truce}
+        days = {r.fact.date for r in timeline}
+        days |= {r.fact.date for truce in truces for r in world.timelines.get(("Truce", truce), ())}
+        looked = {start - timedelta(days=1)} | {d for d in days if start <= d <= end}
         ends = set()
         for day in looked:
             view = _view(world, kind, key, day)
