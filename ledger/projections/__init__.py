@@ -1,5 +1,5 @@
 """The read side: each query answers for one `(as_of, known_at)` pair with the JSON shapes the README
-gives."""
+gives, and charts walk the same answers over many days (`over_time`)."""
 
 from ledger.projections.events import changes, keys, replay
 from ledger.projections.measures import TariffLayers, controls, shows_control, tariffs

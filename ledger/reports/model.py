@@ -11,6 +11,7 @@ from ledger import projections
 if TYPE_CHECKING:
     from domain import World
     from ledger.application import Ledger
+    from ledger.projections import Views
 
 WINDOW_DAYS = 30
 """Statements, allegations and changes are those of the last 30 days up to the as-of day."""
@@ -89,7 +90,8 @@ def gather(ledger: Ledger, as_of: date, known_at: int, with_charts: bool = False
     report = compose(world, as_of, ledger.head(), head_digest(ledger, known_at))
     report.levels = weighted_levels(world, as_of)
     if with_charts:
-        report.charts = draw_charts(world, as_of, [answer["imposer"] for answer in report.levels])
+        weighed = [answer["imposer"] for answer in report.levels]
+        report.charts = draw_charts(ledger.read_model(known_at), world, as_of, weighed)
     return report
 
 
@@ -102,14 +104,19 @@ def weighted_levels(world: World, as_of: date) -> list[dict[str, Any]]:
     return [levels(law, imposer, as_of) for imposer in imposers]
 
 
-def draw_charts(world: World, as_of: date, weighed: list[str] | None = None) -> dict[str, str]:
+def draw_charts(source: Views, world: World, as_of: date, weighed: list[str] | None = None) -> dict[str, str]:
     """The charts as inline SVG, on one time axis from the first tariff or control to `as_of`: tariff
     totals, control status, and the levels of each imposer in `weighed`."""
-    from ledger.reports import charts
+    from ledger.projections.over_time import first_day, held
+    from ledger.reports import charts, series
     from ledger.tariff_law import TariffLaw, level_series
 
-    start = charts.first_day(world, ("TariffMeasure", "ExportControl"), as_of)
-    drawn = {"tariffs": charts.tariff_chart(world, as_of, start), "controls": charts.control_chart(world, as_of, start)}
+    tariffs, controls = held(source, "TariffMeasure"), held(source, "ExportControl")
+    start = first_day([*tariffs, *controls], as_of)
+    drawn = {
+        "tariffs": charts.draw_tariffs(series.tariff_series(tariffs, start, as_of), start, as_of),
+        "controls": charts.draw_controls(series.control_bars(controls, start, as_of), start, as_of),
+    }
     law = TariffLaw(world)
     for imposer in weighed or ():
         drawn[f"levels-{imposer}"] = charts.level_chart(level_series(law, imposer, start, as_of), start, as_of)

@@ -265,10 +265,10 @@ class Site:
             series = self.reader.level_series(first, axes.as_of, axes.known_at, by, targets, params.get("weights"))
             figure = charts.level_chart(series, first, axes.as_of, targets)
         elif kind in ("tariffs", "controls"):
-            world = self.reader.ledger.world(axes.known_at)
             draw = charts.tariff_chart if kind == "tariffs" else charts.control_chart
             target = params.get("target") or params.get("destination") or None
-            figure = draw(world, axes.as_of, start, imposer, target)
+            with self.reader.views(axes.known_at) as source:
+                figure = draw(source, axes.as_of, start, imposer, target)
         else:
             raise BadRequest(f"no chart {kind!r} (tariffs, controls or levels)")
         out = io.BytesIO()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -11,18 +13,31 @@ from typer.testing import CliRunner
 
 from ledger.application import Ledger
 from ledger.cli.main import app
-from ledger.reports import charts
+from ledger.projections.over_time import Held, first_day, held
+from ledger.read_model import ReadModel
+from ledger.reports import charts, series
 from tests.reports.conftest import position_of, record
 
 D = date.fromisoformat
 
 
-def world(db: str, known_at: int | None = None):  # type: ignore[no-untyped-def]
+@contextmanager
+def read_model(db: str, known_at: int | None = None) -> Iterator[ReadModel]:
     ledger = Ledger(db)
     try:
-        return ledger.world(known_at or ledger.head())
+        yield ledger.read_model(known_at or ledger.head())
     finally:
         ledger.close()
+
+
+def spans(db: str, kind: str, known_at: int | None = None) -> list[Held]:
+    with read_model(db, known_at) as source:
+        return held(source, kind)
+
+
+def tariff_series(db: str, end: date, known_at: int | None = None) -> dict[str, series.TariffSeries]:
+    found = spans(db, "TariffMeasure", known_at)
+    return {line.label: line for line in series.tariff_series(found, first_day(found, end), end)}
 
 
 def lines(figure) -> dict[str, tuple[list[date], list[float]]]:  # type: ignore[no-untyped-def]
@@ -33,7 +48,8 @@ def lines(figure) -> dict[str, tuple[list[date], list[float]]]:  # type: ignore[
 
 
 def test_the_tariff_chart_draws_each_total_as_steps_up_to_the_day(seed: str) -> None:
-    drawn = lines(charts.tariff_chart(world(seed), D("2025-06-10")))
+    with read_model(seed) as source:
+        drawn = lines(charts.tariff_chart(source, D("2025-06-10")))
     assert drawn["US → CN"] == (
         [D(d) for d in ("2025-02-01", "2025-02-04", "2025-03-04", "2025-04-05", "2025-04-09", "2025-04-10")]
         + [D("2025-05-14"), D("2025-06-10")],
@@ -46,21 +62,19 @@ def test_the_tariff_chart_draws_each_total_as_steps_up_to_the_day(seed: str) -> 
 
 
 def test_the_steps_are_drawn_after_each_change(seed: str) -> None:
-    figure = charts.tariff_chart(world(seed), D("2025-06-10"))
+    with read_model(seed) as source:
+        figure = charts.tariff_chart(source, D("2025-06-10"))
     assert {line.get_drawstyle() for line in figure.axes[0].get_lines()} == {"steps-post"}
 
 
 def test_known_before_the_extension_the_suspension_ends_on_12_august(seed: str) -> None:
-    before = world(seed, position_of(seed, "TruceExtended") - 1)
-    series = {s.label: s for s in charts.tariff_series(before, D("2025-09-01"))}
-    us = series["US → CN"]
+    us = tariff_series(seed, D("2025-09-01"), position_of(seed, "TruceExtended") - 1)["US → CN"]
     assert (us.days[-3:], us.rates[-3:]) == ([D("2025-05-14"), D("2025-08-12"), D("2025-09-01")], [30.0, 54.0, 54.0])
     assert us.suspensions == [(D("2025-05-14"), D("2025-08-12"))]
 
 
 def test_known_after_the_extension_the_suspension_runs_to_10_november(seed: str) -> None:
-    series = {s.label: s for s in charts.tariff_series(world(seed), D("2025-12-31"))}
-    us = series["US → CN"]
+    us = tariff_series(seed, D("2025-12-31"))["US → CN"]
     assert (us.days[-3:], us.rates[-3:]) == ([D("2025-05-14"), D("2025-11-10"), D("2025-12-31")], [30.0, 54.0, 54.0])
     assert us.suspensions == [(D("2025-05-14"), D("2025-11-10"))]
 
@@ -68,7 +82,8 @@ def test_known_after_the_extension_the_suspension_runs_to_10_november(seed: str)
 def test_suspension_periods_are_shaded_over_exactly_their_days(seed: str) -> None:
     import matplotlib.dates as mdates
 
-    figure = charts.tariff_chart(world(seed), D("2025-06-10"), imposer="US")
+    with read_model(seed) as source:
+        figure = charts.tariff_chart(source, D("2025-06-10"), imposer="US")
     (span,) = figure.axes[0].patches
     assert (span.get_x(), span.get_x() + span.get_width()) == (
         mdates.date2num(D("2025-05-14")),
@@ -77,7 +92,8 @@ def test_suspension_periods_are_shaded_over_exactly_their_days(seed: str) -> Non
 
 
 def test_filters_keep_one_pair_and_a_start_day_begins_the_line(seed: str) -> None:
-    drawn = lines(charts.tariff_chart(world(seed), D("2025-06-10"), D("2025-05-01"), imposer="cn", target="us"))
+    with read_model(seed) as source:
+        drawn = lines(charts.tariff_chart(source, D("2025-06-10"), D("2025-05-01"), imposer="cn", target="us"))
     assert drawn == {"CN → US": ([D("2025-05-01"), D("2025-05-14"), D("2025-06-10")], [125.0, 10.0, 10.0])}
 
 
@@ -106,7 +122,10 @@ def test_the_control_chart_draws_one_bar_coloured_by_status(tmp_path: Path, seed
         },
         {"type": "ExportControlLifted", "key": "us-chips-2025", "date": "2025-07-03"},
     )
-    bars = {bar.key: bar.segments for bar in charts.control_bars(world(db), D("2025-07-10"))}
+    found = spans(db, "ExportControl")
+    bars = {
+        bar.key: bar.segments for bar in series.control_bars(found, first_day(found, D("2025-07-10")), D("2025-07-10"))
+    }
     assert bars["cn-rare-earths-2025-04"] == [
         (D("2025-04-04"), D("2025-06-20"), "in_force"),
         (D("2025-06-20"), D("2025-07-01"), "suspended"),
@@ -117,7 +136,8 @@ def test_the_control_chart_draws_one_bar_coloured_by_status(tmp_path: Path, seed
         (D("2025-06-15"), D("2025-07-03"), "in_force"),
         (D("2025-07-03"), D("2025-07-11"), "lifted"),
     ]
-    figure = charts.control_chart(world(db), D("2025-07-10"))
+    with read_model(db) as source:
+        figure = charts.control_chart(source, D("2025-07-10"))
     axes = figure.axes[0]
     assert [tick.get_text() for tick in axes.get_yticklabels()] == ["cn-rare-earths-2025-04 (CN)", "us-chips-2025 (US)"]
     drawn = {(collection.get_label(), tuple(collection.get_facecolor()[0])) for collection in axes.collections}
