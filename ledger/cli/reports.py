@@ -97,10 +97,14 @@ def chart(
     drawn: list[Any]
     if kind is ChartKind.tariffs:
         drawn = series.tariff_series(spans, since, last, imposer, target)
-        figure = charts.draw_tariffs(drawn, since, last)
+        figure, shown = charts.draw_tariffs(drawn, since, last), len(charts.most_lines(drawn))
+        which = f"highest of {len(drawn)} totals on {last.isoformat()}"
     else:
         drawn = series.control_bars(spans, since, last, imposer, target)
-        figure = charts.draw_controls(drawn, since, last)
+        figure, shown = charts.draw_controls(drawn, since, last), len(charts.most_bars(drawn))
+        which = f"changed last of {len(drawn)} controls"
+    if shown < len(drawn):
+        say(f"drew the {shown} {which}: narrow it with --imposer or --target")
     if not drawn:
         say(
             f"{charts.NOTHING}: no {'tariff total' if kind is ChartKind.tariffs else 'export control'} "

@@ -24,6 +24,35 @@ PAIR_STYLES = (("-", "o", 2.6), ("--", "s", 2.0), ("-.", "^", 1.8), (":", "D", 1
 """Line style, marker and width by series: where two totals are the same, both stay visible (a
 solid line under a dashed one, each change marked with its own shape)."""
 NOTHING = "nothing to draw"
+MOST_LINES = len(PAIR_COLOURS) * len(PAIR_STYLES)
+"""Totals a chart draws at most, each in a colour and style of its own. Of more (958 on the
+100,000-event benchmark ledger: a legend that long leaves no room for the plot, and takes half a
+minute to lay out), it draws those highest on its last day, and says so."""
+MOST_BARS = 40
+"""Controls a chart draws at most, for the same reason: of more, the most recently changed."""
+
+
+def most_lines(series: list[TariffSeries]) -> list[TariffSeries]:
+    """The totals drawn, in their order: all, or the `MOST_LINES` highest on the last day (then at their peak)."""
+    if len(series) <= MOST_LINES:
+        return series
+    highest = sorted(series, key=lambda line: (-line.rates[-1], -max(line.rates), line.label))[:MOST_LINES]
+    chosen = {id(line) for line in highest}
+    return [line for line in series if id(line) in chosen]
+
+
+def most_bars(bars: list[ControlBar]) -> list[ControlBar]:
+    """The controls drawn, in their order: all, or the `MOST_BARS` whose status changed last."""
+    if len(bars) <= MOST_BARS:
+        return bars
+    latest = sorted(bars, key=lambda bar: (bar.segments[-1][0], bar.key), reverse=True)[:MOST_BARS]
+    chosen = {id(bar) for bar in latest}
+    return [bar for bar in bars if id(bar) in chosen]
+
+
+def _of_all(drawn: int, every: int, which: str) -> str:
+    """What a chart that leaves some out draws, for its title."""
+    return f"; the {drawn} {which} of {every}" if drawn < every else ""
 
 
 # Drawing -------------------------------------------------------------------------------------------
@@ -59,10 +88,11 @@ def draw_tariffs(
     title: str | None = None,
     ylabel: str = "total tariff on all goods (%)",
 ) -> Figure:
-    """Step lines of the totals, their suspension periods shaded, each line's last value labelled."""
-    figure = _figure(8.0, 3.6)
+    """Step lines of the totals (`most_lines`), their suspension periods shaded, each line's last value labelled."""
+    drawn = most_lines(series)
+    figure = _figure(8.0, max(3.6, 1.0 + 0.2 * len(drawn)))  # taller where the legend beside needs it
     axes: Any = figure.add_subplot()  # dates on the x axis go through matplotlib's unit converters
-    for number, line in enumerate(series):
+    for number, line in enumerate(drawn):
         colour = PAIR_COLOURS[number % len(PAIR_COLOURS)]
         style, marker, width = PAIR_STYLES[number % len(PAIR_STYLES)]
         axes.step(
@@ -92,7 +122,9 @@ def draw_tariffs(
     axes.set_ylim(bottom=0)
     axes.set_ylabel(ylabel, fontsize=9)
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
-    axes.set_title(title or f"Tariff totals to {end.isoformat()} (shaded: part suspended)", fontsize=10, loc="left")
+    heading = title or f"Tariff totals to {end.isoformat()} (shaded: part suspended"
+    heading += _of_all(len(drawn), len(series), f"highest on {end.isoformat()}") + ("" if title else ")")
+    axes.set_title(heading, fontsize=10, loc="left")
     if series:
         _legend_beside(axes)
     else:
@@ -113,21 +145,25 @@ def _nothing(axes: Any) -> None:
 
 
 def draw_controls(bars: list[ControlBar], start: date, end: date, title: str | None = None) -> Figure:
-    """One horizontal bar per control, coloured by its status over time."""
+    """One horizontal bar per control (`most_bars`), coloured by its status over time."""
     import matplotlib.dates as mdates
+    from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
+    every, bars = len(bars), most_bars(bars)
     figure = _figure(8.0, 1.3 + 0.45 * max(len(bars), 1))
     axes: Any = figure.add_subplot()  # dates on the x axis go through matplotlib's unit converters
+    boxes: dict[str, list[list[tuple[float, float]]]] = {status: [] for status in STATUS_COLOURS}
     for row, bar in enumerate(bars):
-        for status in STATUS_COLOURS:
-            spans = [
-                (mdates.date2num(first), (last - first).days) for first, last, said in bar.segments if said == status
-            ]
-            if spans:
-                axes.broken_barh(spans, (row - 0.35, 0.7), facecolors=STATUS_COLOURS[status], label=status)
+        for first, last, status in bar.segments:
+            left, right = mdates.date2num(first), mdates.date2num(last)
+            boxes[status].append([(left, row - 0.35), (left, row + 0.35), (right, row + 0.35), (right, row - 0.35)])
+    for status, drawn in boxes.items():  # one shape a status, however many bars: each artist costs
+        if drawn:
+            axes.add_collection(PolyCollection(drawn, facecolors=STATUS_COLOURS[status], label=status))
     _dates_axis(axes, start, end)
-    axes.set_title(title or f"Export-control status to {end.isoformat()}", fontsize=10, loc="left")
+    heading = title or f"Export-control status to {end.isoformat()}"
+    axes.set_title(heading + _of_all(len(bars), every, "changed last"), fontsize=10, loc="left")
     if not bars:
         _nothing(axes)
         return figure

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -182,3 +182,43 @@ def test_the_command_line_starts_without_matplotlib_or_jinja() -> None:
         check=True,
     ).stdout
     assert "matplotlib" not in loaded and "jinja2" not in loaded
+
+
+def test_of_more_totals_than_it_can_tell_apart_the_chart_draws_the_highest_and_says_so() -> None:
+    days = [D("2025-01-01"), D("2025-06-01")]
+    many = [series.TariffSeries("US", f"T{n:02}", days, [float(40 - n), float(n)]) for n in range(40)]
+    figure = charts.draw_tariffs(many, *days)
+    drawn = [line.get_label() for line in figure.axes[0].get_lines()]
+    assert drawn == [f"US → T{n:02}" for n in range(40 - charts.MOST_LINES, 40)]
+    assert len(set(drawn)) == charts.MOST_LINES == len(charts.PAIR_COLOURS) * len(charts.PAIR_STYLES)
+    assert figure.axes[0].get_title(loc="left").endswith("; the 28 highest on 2025-06-01 of 40)")
+    assert charts.draw_tariffs(many[:3], *days).axes[0].get_title(loc="left").endswith("(shaded: part suspended)")
+
+
+def test_of_more_controls_than_fit_the_chart_draws_those_changed_last_and_says_so() -> None:
+    end = D("2025-12-31")
+    bars = [
+        series.ControlBar(f"c{n:02}", "CN", [(D("2025-01-01") + timedelta(days=n), end, "in_force")]) for n in range(45)
+    ]
+    axes = charts.draw_controls(bars, D("2025-01-01"), end).axes[0]
+    assert [tick.get_text() for tick in axes.get_yticklabels()] == [f"c{n:02} (CN)" for n in range(5, 45)]
+    assert axes.get_title(loc="left") == "Export-control status to 2025-12-31; the 40 changed last of 45"
+
+
+PARTNERS = [
+    "AR", "AU", "BR", "CA", "CL", "CN", "CO", "DE", "EG", "ES", "FR", "GB", "ID", "IN", "IT",
+    "JP", "KR", "MX", "MY", "NG", "NL", "PE", "PH", "PK", "PL", "SA", "SE", "TH", "TR", "VN",
+]  # fmt: skip
+
+
+def test_the_chart_command_says_what_it_left_out(tmp_path: Path) -> None:
+    db = str(tmp_path / "many.db")
+    layers = [
+        {"type": "TariffImposed", "key": f"us-{code.lower()}", "date": "2025-03-01", "imposer": "US", "target": code}
+        for code in PARTNERS
+    ]
+    record(db, *({**layer, "rate_pct": rate} for rate, layer in enumerate(layers, start=1)))
+    out = str(tmp_path / "t.svg")
+    result = CliRunner().invoke(app, ["chart", "tariffs", "--to", "2025-06-10", "-o", out, "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "drew the 28 highest of 30 totals on 2025-06-10: narrow it with --imposer or --target" in result.stderr
