@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ledger.reports import model
+from ledger.reports import words
 from ledger.reports.model import Report
 
 SAFE_URL = re.compile(r"https?://[^\s\"'<>]+\Z", re.I)
@@ -25,15 +25,15 @@ def render(report: Report) -> str:
         lstrip_blocks=True,
     )
     environment.filters.update(
-        cited=model.cited,
-        pct=model.pct,
-        usd=model.usd,
-        signed_pct=model.signed_pct,
-        products=model.products,
-        scope=model.scope,
-        destinations=model.destinations,
-        person=model.person,
-        status=model.status,
+        cited=words.cited,
+        pct=words.pct,
+        usd=words.usd,
+        signed_pct=words.signed_pct,
+        products=words.products,
+        scope=words.scope,
+        destinations=words.destinations,
+        person=words.person,
+        status=words.status,
     )
-    environment.globals.update(delegations=model.delegations, linkable=linkable, licences=model.licences)
+    environment.globals.update(delegations=words.delegations, linkable=linkable, licences=words.licences)
     return environment.get_template("report.html.j2").render(report=report)

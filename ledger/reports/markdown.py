@@ -6,21 +6,8 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from ledger.reports.model import (
-    Citations,
-    Report,
-    changed,
-    cited,
-    delegations,
-    destinations,
-    licences,
-    pct,
-    person,
-    scope,
-    signed_pct,
-    status,
-    usd,
-)
+from ledger.reports.model import Citations, Report, changed
+from ledger.reports.words import cited, delegations, destinations, licences, pct, person, scope, signed_pct, status, usd
 
 SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 URL_SAFE = "/:?#[]@!$&'*+,;=%~"

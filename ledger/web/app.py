@@ -80,25 +80,25 @@ class Guarded:
 def templates() -> Any:
     from jinja2 import Environment, PackageLoader
 
-    from ledger.reports import model
+    from ledger.reports import words
 
     environment = Environment(
         loader=PackageLoader("ledger.web", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True
     )
     environment.filters.update(
-        pct=model.pct,
-        usd=model.usd,
-        signed_pct=model.signed_pct,
-        products=model.products,
-        destinations=model.destinations,
-        person=model.person,
-        status=model.status,
-        describe=model.describe,
-        licences=model.licences,
+        pct=words.pct,
+        usd=words.usd,
+        signed_pct=words.signed_pct,
+        products=words.products,
+        destinations=words.destinations,
+        person=words.person,
+        status=words.status,
+        describe=words.describe,
+        licences=words.licences,
     )
     from ledger.reports.html import linkable
 
-    environment.globals.update(linkable=linkable, delegations=model.delegations, link=link, rows=ROWS)
+    environment.globals.update(linkable=linkable, delegations=words.delegations, link=link, rows=ROWS)
     return environment
 
 
