@@ -63,9 +63,7 @@ def _headline(report: Report) -> list[str]:
         f"- **As of:** {report.as_of.isoformat()} (end of day)",
         f"- **As known at:** {known}",
         f"- **Head of the ledger:** position {report.head}",
-        f"- **{report.digest_label}:** `{report.digest}`"
-        if report.digest
-        else f"- **{report.digest_label}:** not available",
+        f"- **{report.digest_label}:** `{report.digest}`",
     ]
     for pair in report.pairs:
         if pair.total_pct is not None:

@@ -51,7 +51,8 @@ class Report:
     as_of: date
     known_at: int
     head: int
-    digest: str | None
+    digest: str
+    """`HASH@POSITION` of the position the report is known at."""
     window_start: date
     pairs: list[Pair]
     controls: list[dict[str, Any]]
@@ -81,6 +82,8 @@ class Report:
 
 def gather(ledger: Ledger, as_of: date, known_at: int, with_charts: bool = False) -> Report:
     """The report of `as_of` as the ledger knew it at position `known_at` (with inline SVG charts)."""
+    from ledger.integrity import head_digest
+
     world = ledger.world(known_at)
     report = compose(world, as_of, ledger.head(), head_digest(ledger, known_at))
     report.levels = weighted_levels(world, as_of)
@@ -118,15 +121,6 @@ def draw_charts(source: Views, world: World, as_of: date, weighed: list[str] | N
     return {name: charts.inline_svg(figure, name) for name, figure in drawn.items()}
 
 
-def head_digest(ledger: Ledger, at: int | None = None) -> str | None:
-    """`HASH@POSITION` of the head (of position `at`, if given), where the integrity chain is available."""
-    try:
-        from ledger.integrity import head_digest as digest  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    return str(digest(ledger, at))
-
-
 def _ended(truce: dict[str, Any]) -> str | None:
     """The day a truce stopped applying (ISO), or None while it is agreed or in force."""
     if truce["status"] in ("agreed", "in_force"):
@@ -134,7 +128,7 @@ def _ended(truce: dict[str, Any]) -> str | None:
     return str(truce.get("terminated") or truce["expires"])
 
 
-def compose(world: World, as_of: date, head: int, digest: str | None = None) -> Report:
+def compose(world: World, as_of: date, head: int, digest: str) -> Report:
     """Every section of the report, each fact with the numbers of its sources (`refs`)."""
     citations = Citations()
 
