@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ledger.collector import paused
 from ledger.reports import words
 from ledger.reports.model import Report
 
@@ -15,6 +16,7 @@ def linkable(url: str) -> bool:
     return bool(SAFE_URL.match(url))
 
 
+@paused
 def render(report: Report) -> str:
     from jinja2 import Environment, PackageLoader
 

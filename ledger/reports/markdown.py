@@ -6,6 +6,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from ledger.collector import paused
 from ledger.reports.model import Citations, Report, changed
 from ledger.reports.words import cited, delegations, destinations, licences, pct, person, scope, signed_pct, status, usd
 
@@ -42,6 +43,7 @@ def table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return [*lines, ""]
 
 
+@paused
 def render(report: Report) -> str:
     lines: list[str] = [f"# Trade-diplomacy ledger as of {report.as_of.isoformat()}", ""]
     lines += _headline(report)

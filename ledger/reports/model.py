@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ledger import projections
+from ledger.collector import paused
 from ledger.reports.words import describe
 
 if TYPE_CHECKING:
@@ -80,16 +81,18 @@ class Report:
         return [truce for truce in self.truces if (ended := _ended(truce)) is None or ended >= start]
 
 
+@paused
 def gather(ledger: Ledger, as_of: date, known_at: int, with_charts: bool = False) -> Report:
-    """The report of `as_of` as the ledger knew it at position `known_at` (with inline SVG charts)."""
+    """The report of `as_of` as the ledger knew it at position `known_at` (with inline SVG charts): the
+    views from the read model, as the queries read them; trade flows and what changed from the events."""
     from ledger.integrity import head_digest
 
     world = ledger.world(known_at)
-    report = compose(world, as_of, ledger.head(), head_digest(ledger, known_at))
+    source = ledger.read_model(known_at)
+    report = compose(source, world, as_of, ledger.head(), head_digest(ledger, known_at))
     report.levels = weighted_levels(world, as_of)
     if with_charts:
-        weighed = [answer["imposer"] for answer in report.levels]
-        report.charts = draw_charts(ledger.read_model(known_at), world, as_of, weighed)
+        report.charts = draw_charts(source, world, as_of, [answer["imposer"] for answer in report.levels])
     return report
 
 
@@ -128,14 +131,15 @@ def _ended(truce: dict[str, Any]) -> str | None:
     return str(truce.get("terminated") or truce["expires"])
 
 
-def compose(world: World, as_of: date, head: int, digest: str) -> Report:
-    """Every section of the report, each fact with the numbers of its sources (`refs`)."""
+def compose(source: Views, world: World, as_of: date, head: int, digest: str) -> Report:
+    """Every section of the report, each fact with the numbers of its sources (`refs`): the views of the
+    day from `source`, trade flows and the changes of the window from `world`."""
     citations = Citations()
 
     def cited(row: dict[str, Any], sources: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         return {**row, "refs": citations.cite(row.get("sources", []) if sources is None else sources)}
 
-    tariffs = projections.tariffs(world, as_of)
+    tariffs = projections.tariffs(source, as_of)
     totals = {(t["imposer"], t["target"]): t["rate_pct"] for t in tariffs["totals"]}
     by_pair: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in tariffs["measures"]:
@@ -144,9 +148,9 @@ def compose(world: World, as_of: date, head: int, digest: str) -> Report:
         Pair(imposer, target, totals.get((imposer, target)), [cited(row) for row in _layered(rows)])
         for (imposer, target), rows in sorted(by_pair.items())
     ]
-    controls = [cited(row) for row in projections.controls(world, as_of)["controls"]]
-    truces = [cited(row) for row in projections.truces(world, as_of)["truces"]]
-    negotiations = [_negotiation(row, cited) for row in projections.negotiations(world, as_of)["negotiations"]]
+    controls = [cited(row) for row in projections.controls(source, as_of)["controls"]]
+    truces = [cited(row) for row in projections.truces(source, as_of)["truces"]]
+    negotiations = [_negotiation(row, cited) for row in projections.negotiations(source, as_of)["negotiations"]]
     trade_flows = [cited(row) for row in projections.trade_flows(world, as_of)["trade_flows"]]
 
     start = as_of - timedelta(days=WINDOW_DAYS - 1)
@@ -155,7 +159,7 @@ def compose(world: World, as_of: date, head: int, digest: str) -> Report:
     statements = [entry for entry in changes if entry["type"] == "PositionStated"]
     return Report(
         as_of=as_of,
-        known_at=world.known_at,
+        known_at=source.known_at,
         head=head,
         digest=digest,
         window_start=start,

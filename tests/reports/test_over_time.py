@@ -1,5 +1,6 @@
-"""A chart's every day is what the day's query answers from the in-memory fold, on random ledgers
-(`tests.reports.generated`) read as known at the head and at an earlier position."""
+"""Answers over time are each day's answer: a chart's every day is what the day's query answers from
+the in-memory fold, and a report reads the same from the read model as from the fold. On random
+ledgers (`tests.reports.generated`) read as known at the head and at an earlier position."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from domain import World
 from ledger import projections
 from ledger.projections.over_time import Held, first_day, held, walk
-from ledger.reports import series
+from ledger.reports import markdown, model, series
 from tests.integration.test_read_model import fresh_ledger
 from tests.reports.generated import EXAMPLES, LEDGERS, generated, positions
 
@@ -71,6 +72,21 @@ def test_every_day_of_the_control_chart_is_that_days_controls_answer(
                 answer = projections.controls(world, day, include_lifted=True)["controls"]
                 drawn = {bar.key: status for bar in bars for first, last, status in bar.segments if first <= day < last}
                 assert drawn == {row["key"]: row["status"] for row in answer}, (day, known_at)
+
+
+@EXAMPLES
+@LEDGERS
+def test_a_report_reads_the_same_from_the_read_model_as_from_the_fold(
+    seed: int, size: int, data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with fresh_ledger("sqlite", tmp_path_factory) as ledger:
+        days = generated(ledger, seed, size)
+        for known_at in positions(ledger, data):
+            world = ledger.world(known_at)
+            for as_of in data.draw(st.lists(st.sampled_from(days), min_size=1, max_size=3), label="as_of"):
+                read = model.compose(ledger.read_model(known_at), world, as_of, ledger.head(), "digest")
+                folded = model.compose(world, world, as_of, ledger.head(), "digest")
+                assert markdown.render(read) == markdown.render(folded)
 
 
 def test_the_walk_hands_on_each_view_as_it_starts_and_none_as_it_stops() -> None:
