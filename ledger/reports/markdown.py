@@ -1,4 +1,7 @@
-"""The report as Markdown: recorded text escaped, so a pipe or a tag in it cannot break the page."""
+"""The report as Markdown: recorded text escaped, so a pipe or a tag in it cannot break the page.
+
+Longer than the others: a function for each section of the report, in the order the document reads.
+"""
 
 from __future__ import annotations
 
