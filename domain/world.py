@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
-from functools import cache
 from typing import Any
 
 from domain.events import Recorded, Retracted
@@ -27,11 +26,17 @@ class World:
         self.timelines: dict[tuple[str, str], list[Recorded]] = defaultdict(list)
         for recorded in without_retracted(events):
             self.timelines[recorded.kind, recorded.fact.key].append(recorded)
-        self.truce_end = cache(self._truce_end)
+        self._truce_ends: dict[tuple[str, date], date | None] = {}
 
-    def _truce_end(self, key: str, day: date) -> date | None:
-        truce = self.state("Truce", key, day)
-        return truce.end() if truce is not None else None  # type: ignore[attr-defined]
+    def truce_end(self, key: str, day: date) -> date | None:
+        """The first day truce `key` no longer applies, as known on `day` (None: no such truce); kept,
+        as folds ask it again and again. Kept in a dict, not by `functools.cache` on an attribute,
+        which would refer back to the world: a world in a reference cycle is freed only by the
+        cyclic collector, which walks every event (a second for 100,000 events)."""
+        if (key, day) not in self._truce_ends:
+            truce = self.state("Truce", key, day)
+            self._truce_ends[key, day] = truce.end() if truce is not None else None  # type: ignore[attr-defined]
+        return self._truce_ends[key, day]
 
     def state(self, kind: str, key: str, as_of: date) -> Aggregate | None:
         """One aggregate as of the end of `as_of` (None if it did not exist yet)."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from benchmarks import generate, run
+from benchmarks import generate, reports, run
 from ledger.application import Ledger
 from ledger.jsonl import read_events
 
@@ -106,3 +107,29 @@ def test_the_harness_prints_every_figure_with_its_target(tmp_path: Path, capsys:
     written = results.read_text(encoding="utf-8")
     assert "| import of 300 events" in written
     assert "- machine: " in written
+
+
+def test_the_reports_benchmark_times_every_report_and_chart_beside_its_baselines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Benchmark results\n\n## Another benchmark\n\nkept\n", encoding="utf-8")
+    for _ in range(2):  # the second run replaces the section the first wrote
+        capsys.readouterr()
+        reports.main(["--events", "300", "--runs", "1", "--skip-levels", "--out", str(results)])
+    printed = capsys.readouterr().out
+    assert "- baselines in the same run: `dipledger --version` " in printed
+    timed = [line for line in printed.splitlines() if line.startswith("| `dipledger ")]
+    assert [line.split(" | ")[0] for line in timed] == [
+        "| `dipledger report --format md`",
+        "| `dipledger report --format html`",
+        "| `dipledger report --format md --as-of 2020-06-10`",
+        "| `dipledger chart tariffs`",
+        "| `dipledger chart tariffs --imposer US`",
+        "| `dipledger chart controls`",
+    ]
+    for line in timed:
+        assert re.search(r"\| \d+\.\d\d s \| `tariffs` query \d+\.\d\d s \| ≤ 5 s \| (PASS|FAIL) \|$", line), line
+    written = results.read_text(encoding="utf-8")
+    assert written.count(reports.SECTION) == 1
+    assert written.startswith("# Benchmark results\n\n## Another benchmark\n\nkept\n")

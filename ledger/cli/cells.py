@@ -13,7 +13,7 @@ def event_words(entry: dict[str, Any]) -> str:
     """What an event says: `rate: 34%; truce: geneva-2025`, or a retraction's position and reason."""
     if entry.get("type") == "Retracted":
         return f"retracts position {entry.get('retracts')}: {entry.get('reason')}"
-    from ledger.reports.model import describe
+    from ledger.reports.words import describe
 
     own = {name: value for name, value in entry.items() if name != "retracted_by"}  # a column of its own
     return "; ".join(f"{label}: {words}" for label, words in describe(own))
@@ -48,7 +48,7 @@ def truce_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _report(report: dict[str, Any]) -> str:
-    from ledger.reports.model import signed_pct, usd
+    from ledger.reports.words import signed_pct, usd
 
     parts = [report["period"] + ":"]
     if report.get("value_usd") is not None:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ledger.cli.common import AsOf, Db, KnownAtOption, country, fail, known_world, ledger, parse_day, say
+from ledger.cli.common import AsOf, Db, KnownAtOption, country, fail, ledger, parse_day, say, views
 from ledger.known_at import NOW, KnownAt
 
 
@@ -85,31 +85,34 @@ def chart(
     first = parse_day(start, "--from") if start else None
     if first is not None and first > last:
         raise fail("--from is after --to")
-    from ledger.reports import charts
-
     if kind is ChartKind.levels:
         _level_chart(output, first, last, imposer, target, known_at, db)
         return
-    world = known_world(db, known_at)
+    from ledger.projections.over_time import first_day, held
+    from ledger.reports import charts, series
+
+    with views(db, known_at) as source:
+        spans = held(source, "TariffMeasure" if kind is ChartKind.tariffs else "ExportControl")
+        position = source.known_at
+    since = first or first_day(spans, last)
     drawn: list[Any]
     if kind is ChartKind.tariffs:
-        since = first or charts.first_day(world, ("TariffMeasure",), last)
-        drawn = charts.tariff_series(world, last, since, imposer, target)
-        figure = charts.draw_tariffs(drawn, since, last)
+        drawn = series.tariff_series(spans, since, last, imposer, target)
+        figure, shown = charts.draw_tariffs(drawn, since, last), len(charts.most_lines(drawn))
+        which = f"highest of {len(drawn)} totals on {last.isoformat()}"
     else:
-        since = first or charts.first_day(world, ("ExportControl",), last)
-        drawn = charts.control_bars(world, last, since, imposer, target)
-        figure = charts.draw_controls(drawn, since, last)
+        drawn = series.control_bars(spans, since, last, imposer, target)
+        figure, shown = charts.draw_controls(drawn, since, last), len(charts.most_bars(drawn))
+        which = f"changed last of {len(drawn)} controls"
+    if shown < len(drawn):
+        say(f"drew the {shown} {which}: narrow it with --imposer or --target")
     if not drawn:
         say(
             f"{charts.NOTHING}: no {'tariff total' if kind is ChartKind.tariffs else 'export control'} "
             f"from {since.isoformat()} to {last.isoformat()} matches; the chart says so"
         )
-    try:
-        charts.save(figure, str(output))
-    except OSError as error:
-        raise fail(f"--output {output}: {error.strerror or error}") from None
-    say(f"wrote the {kind.value} chart to {output} (to {last.isoformat()}, known at position {world.known_at})")
+    _save(figure, output)
+    say(f"wrote the {kind.value} chart to {output} (to {last.isoformat()}, known at position {position})")
 
 
 def _level_chart(
@@ -123,20 +126,29 @@ def _level_chart(
 ) -> None:
     from ledger import tariff_law
     from ledger.cli.tariff_law import reading_law
+    from ledger.projections.over_time import first_day, held
     from ledger.reports import charts
 
     if imposer is None:
         raise fail("chart levels: give --imposer")
     by = country(imposer, "--imposer", group=False)
     targets = [country(target, "--target")] if target else None
+    if first is None:
+        with views(db, known_at) as source:
+            first = first_day(held(source, "TariffMeasure"), last)
     with reading_law(db, known_at) as law:
-        start = first or charts.first_day(law.world, ("TariffMeasure",), last)
-        answer = tariff_law.level_series(law, by, start, last, targets)
-    try:
-        charts.save(charts.level_chart(answer, start, last, targets), str(output))
-    except OSError as error:
-        raise fail(f"--output {output}: {error.strerror or error}") from None
+        answer = tariff_law.level_series(law, by, first, last, targets)
+    _save(charts.level_chart(answer, first, last, targets), output)
     say(f"wrote the levels chart to {output} (to {last.isoformat()}, known at position {answer['known_at']})")
+
+
+def _save(figure: Any, path: Path) -> None:
+    from ledger.reports import charts
+
+    try:
+        charts.save(figure, str(path))
+    except OSError as error:
+        raise fail(f"--output {path}: {error.strerror or error}") from None
 
 
 def _write(path: Path, text: str) -> None:

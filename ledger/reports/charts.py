@@ -1,24 +1,22 @@
 """Charts of the projections over time: tariff totals as step lines, export-control status as bars.
 
-The series are computed here by asking the projections about each day on which something can
-change; matplotlib is imported only when a chart is drawn.
+The series are computed in `ledger.reports.series`; matplotlib is imported only when a chart is drawn.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ledger import projections
+from ledger.projections.over_time import first_day, held
+from ledger.reports.series import ControlBar, TariffSeries, control_bars, level_lines, tariff_series
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from domain import World
+    from ledger.projections import Views
 
 STATUS_COLOURS = {"announced": "#d9a520", "in_force": "#b3261e", "suspended": "#5b8fd6", "lifted": "#bdbdbd"}
 PAIR_COLOURS = ("#b3261e", "#1f5fa8", "#2e7d32", "#8e44ad", "#e67e22", "#00838f", "#6d4c41")
@@ -26,145 +24,35 @@ PAIR_STYLES = (("-", "o", 2.6), ("--", "s", 2.0), ("-.", "^", 1.8), (":", "D", 1
 """Line style, marker and width by series: where two totals are the same, both stay visible (a
 solid line under a dashed one, each change marked with its own shape)."""
 NOTHING = "nothing to draw"
+MOST_LINES = len(PAIR_COLOURS) * len(PAIR_STYLES)
+"""Totals a chart draws at most, each in a colour and style of its own. Of more (958 on the
+100,000-event benchmark ledger: a legend that long leaves no room for the plot, and takes half a
+minute to lay out), it draws those highest on its last day, and says so."""
+MOST_BARS = 40
+"""Controls a chart draws at most, for the same reason: of more, the most recently changed."""
 
 
-@dataclass
-class TariffSeries:
-    """The total tariff of one imposer on one target on all goods, as steps: from `days[i]`, `rates[i]`."""
-
-    imposer: str
-    target: str
-    days: list[date] = field(default_factory=list)
-    rates: list[float] = field(default_factory=list)
-    suspensions: list[tuple[date, date]] = field(default_factory=list)
-    """Periods `[start, end)` in which part of the total is suspended."""
-
-    @property
-    def label(self) -> str:
-        return f"{self.imposer} → {self.target}"
+def most_lines(series: list[TariffSeries]) -> list[TariffSeries]:
+    """The totals drawn, in their order: all, or the `MOST_LINES` highest on the last day (then at their peak)."""
+    if len(series) <= MOST_LINES:
+        return series
+    highest = sorted(series, key=lambda line: (-line.rates[-1], -max(line.rates), line.label))[:MOST_LINES]
+    chosen = {id(line) for line in highest}
+    return [line for line in series if id(line) in chosen]
 
 
-@dataclass
-class ControlBar:
-    """One export control's status over time: segments `(start, end exclusive, status)`."""
-
-    key: str
-    imposer: str
-    segments: list[tuple[date, date, str]] = field(default_factory=list)
-
-
-def _change_days(world: World, kind: str, start: date, end: date) -> set[date]:
-    """The days on which a measure of `kind` or a truce can change: every event's dates, and the ends."""
-    days = {start, end}
-    for (event_kind, _), timeline in world.timelines.items():
-        if event_kind in (kind, "Truce"):
-            for recorded in timeline:
-                days |= {recorded.fact.start, recorded.fact.date}
-    return {day for day in days if start <= day <= end}
+def most_bars(bars: list[ControlBar]) -> list[ControlBar]:
+    """The controls drawn, in their order: all, or the `MOST_BARS` whose status changed last."""
+    if len(bars) <= MOST_BARS:
+        return bars
+    latest = sorted(bars, key=lambda bar: (bar.segments[-1][0], bar.key), reverse=True)[:MOST_BARS]
+    chosen = {id(bar) for bar in latest}
+    return [bar for bar in bars if id(bar) in chosen]
 
 
-def first_day(world: World, kinds: tuple[str, ...], end: date) -> date:
-    """The first day any measure of `kinds` counts (its announcement), or `end` if none does by then."""
-    starts = [r.fact.start for (k, _), timeline in world.timelines.items() if k in kinds for r in timeline]
-    return min([day for day in starts if day <= end], default=end)
-
-
-def _answers(
-    days: Iterable[date], end: date, rows_on: Callable[[date], list[dict[str, Any]]]
-) -> dict[date, list[dict[str, Any]]]:
-    """The projection's rows on each day, adding every day a suspension ends until none is new."""
-    pending, answers = sorted(days), {}
-    while pending:
-        day = pending.pop()
-        if day in answers:
-            continue
-        answers[day] = rows = rows_on(day)
-        for row in rows:
-            until = date.fromisoformat(row["suspended_until"]) if row.get("suspended_until") else None
-            if until is not None and until <= end and until not in answers:
-                pending.append(until)
-    return dict(sorted(answers.items()))
-
-
-def tariff_series(
-    world: World,
-    end: date,
-    start: date | None = None,
-    imposer: str | None = None,
-    target: str | None = None,
-) -> list[TariffSeries]:
-    """Each imposer→target total on all goods, from `start` (default: the first tariff) to `end`."""
-    start = start or first_day(world, ("TariffMeasure",), end)
-    answers = _answers(
-        _change_days(world, "TariffMeasure", start, end),
-        end,
-        lambda day: (
-            [{**row, "total": False} for row in projections.tariffs(world, day, imposer, target)["measures"]]
-            + [{**t, "total": True} for t in projections.tariffs(world, day, imposer, target)["totals"]]
-        ),
-    )
-    pairs = sorted({(row["imposer"], row["target"]) for rows in answers.values() for row in rows if row["total"]})
-    series = []
-    for pair in pairs:
-        line = TariffSeries(*pair)
-        suspended_since: date | None = None
-        for day, rows in answers.items():
-            rate = next((r["rate_pct"] for r in rows if r["total"] and (r["imposer"], r["target"]) == pair), 0.0)
-            if not line.rates or rate != line.rates[-1]:
-                line.days.append(day)
-                line.rates.append(rate)
-            suspended = any(
-                not r["total"]
-                and (r["imposer"], r["target"]) == pair
-                and not r["products"]
-                and r["status"] == "suspended"
-                for r in rows
-            )
-            if suspended and suspended_since is None:
-                suspended_since = day
-            elif not suspended and suspended_since is not None:
-                line.suspensions.append((suspended_since, day))
-                suspended_since = None
-        if suspended_since is not None:
-            line.suspensions.append((suspended_since, end + timedelta(days=1)))
-        if line.days[-1] != end:
-            line.days.append(end)
-            line.rates.append(line.rates[-1])
-        series.append(line)
-    return series
-
-
-def control_bars(
-    world: World,
-    end: date,
-    start: date | None = None,
-    imposer: str | None = None,
-    destination: str | None = None,
-) -> list[ControlBar]:
-    """Each export control's status from `start` (default: the first control) to `end`."""
-    start = start or first_day(world, ("ExportControl",), end)
-    answers = _answers(
-        _change_days(world, "ExportControl", start, end),
-        end,
-        lambda day: projections.controls(world, day, imposer, None, destination, include_lifted=True)["controls"],
-    )
-    bars: dict[str, ControlBar] = {}
-    after_end = end + timedelta(days=1)
-    for day, rows in answers.items():
-        seen = set()
-        for row in rows:
-            bar = bars.setdefault(row["key"], ControlBar(row["key"], row["imposer"]))
-            seen.add(row["key"])
-            last = bar.segments[-1] if bar.segments else None
-            if last is None or last[2] != row["status"] or last[1] != after_end:
-                if last is not None and last[1] == after_end:
-                    bar.segments[-1] = (last[0], day, last[2])
-                bar.segments.append((day, after_end, row["status"]))
-        for key in bars.keys() - seen:  # retracted from view on this day: the bar stops
-            last = bars[key].segments[-1]
-            if last[1] == after_end:
-                bars[key].segments[-1] = (last[0], day, last[2])
-    return sorted(bars.values(), key=lambda bar: (bar.imposer, bar.key))
+def _of_all(drawn: int, every: int, which: str) -> str:
+    """What a chart that leaves some out draws, for its title."""
+    return f"; the {drawn} {which} of {every}" if drawn < every else ""
 
 
 # Drawing -------------------------------------------------------------------------------------------
@@ -200,10 +88,11 @@ def draw_tariffs(
     title: str | None = None,
     ylabel: str = "total tariff on all goods (%)",
 ) -> Figure:
-    """Step lines of the totals, their suspension periods shaded, each line's last value labelled."""
-    figure = _figure(8.0, 3.6)
+    """Step lines of the totals (`most_lines`), their suspension periods shaded, each line's last value labelled."""
+    drawn = most_lines(series)
+    figure = _figure(8.0, max(3.6, 1.0 + 0.2 * len(drawn)))  # taller where the legend beside needs it
     axes: Any = figure.add_subplot()  # dates on the x axis go through matplotlib's unit converters
-    for number, line in enumerate(series):
+    for number, line in enumerate(drawn):
         colour = PAIR_COLOURS[number % len(PAIR_COLOURS)]
         style, marker, width = PAIR_STYLES[number % len(PAIR_STYLES)]
         axes.step(
@@ -233,7 +122,9 @@ def draw_tariffs(
     axes.set_ylim(bottom=0)
     axes.set_ylabel(ylabel, fontsize=9)
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
-    axes.set_title(title or f"Tariff totals to {end.isoformat()} (shaded: part suspended)", fontsize=10, loc="left")
+    heading = title or f"Tariff totals to {end.isoformat()} (shaded: part suspended"
+    heading += _of_all(len(drawn), len(series), f"highest on {end.isoformat()}") + ("" if title else ")")
+    axes.set_title(heading, fontsize=10, loc="left")
     if series:
         _legend_beside(axes)
     else:
@@ -254,21 +145,25 @@ def _nothing(axes: Any) -> None:
 
 
 def draw_controls(bars: list[ControlBar], start: date, end: date, title: str | None = None) -> Figure:
-    """One horizontal bar per control, coloured by its status over time."""
+    """One horizontal bar per control (`most_bars`), coloured by its status over time."""
     import matplotlib.dates as mdates
+    from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
+    every, bars = len(bars), most_bars(bars)
     figure = _figure(8.0, 1.3 + 0.45 * max(len(bars), 1))
     axes: Any = figure.add_subplot()  # dates on the x axis go through matplotlib's unit converters
+    boxes: dict[str, list[list[tuple[float, float]]]] = {status: [] for status in STATUS_COLOURS}
     for row, bar in enumerate(bars):
-        for status in STATUS_COLOURS:
-            spans = [
-                (mdates.date2num(first), (last - first).days) for first, last, said in bar.segments if said == status
-            ]
-            if spans:
-                axes.broken_barh(spans, (row - 0.35, 0.7), facecolors=STATUS_COLOURS[status], label=status)
+        for first, last, status in bar.segments:
+            left, right = mdates.date2num(first), mdates.date2num(last)
+            boxes[status].append([(left, row - 0.35), (left, row + 0.35), (right, row + 0.35), (right, row - 0.35)])
+    for status, drawn in boxes.items():  # one shape a status, however many bars: each artist costs
+        if drawn:
+            axes.add_collection(PolyCollection(drawn, facecolors=STATUS_COLOURS[status], label=status))
     _dates_axis(axes, start, end)
-    axes.set_title(title or f"Export-control status to {end.isoformat()}", fontsize=10, loc="left")
+    heading = title or f"Export-control status to {end.isoformat()}"
+    axes.set_title(heading + _of_all(len(bars), every, "changed last"), fontsize=10, loc="left")
     if not bars:
         _nothing(axes)
         return figure
@@ -280,40 +175,29 @@ def draw_controls(bars: list[ControlBar], start: date, end: date, title: str | N
 
 
 def tariff_chart(
-    world: World, end: date, start: date | None = None, imposer: str | None = None, target: str | None = None
+    source: Views,
+    end: date,
+    start: date | None = None,
+    imposer: str | None = None,
+    target: str | None = None,
 ) -> Figure:
-    start = start or first_day(world, ("TariffMeasure",), end)
-    return draw_tariffs(tariff_series(world, end, start, imposer, target), start, end)
+    """Tariff totals to `end` as the read model knows them, from `start` (default: the first tariff)."""
+    spans = held(source, "TariffMeasure")
+    start = start or first_day(spans, end)
+    return draw_tariffs(tariff_series(spans, start, end, imposer, target), start, end)
 
 
 def control_chart(
-    world: World, end: date, start: date | None = None, imposer: str | None = None, destination: str | None = None
+    source: Views,
+    end: date,
+    start: date | None = None,
+    imposer: str | None = None,
+    destination: str | None = None,
 ) -> Figure:
-    start = start or first_day(world, ("ExportControl",), end)
-    return draw_controls(control_bars(world, end, start, imposer, destination), start, end)
-
-
-LEVEL_LINES = 6
-"""Partners drawn when none is named: the largest by trade, beside all of them together."""
-
-
-def level_lines(answer: dict[str, Any], end: date, targets: list[str] | None = None) -> list[TariffSeries]:
-    """The added rate of each partner of a `levels` series as steps: those named, else `all` and the
-    `LEVEL_LINES` largest partners by the value of their trade."""
-    by_target: dict[str, TariffSeries] = {}
-    values: dict[str, float] = {}
-    for row in answer["series"]:
-        line = by_target.setdefault(row["target"], TariffSeries(answer["imposer"], row["target"]))
-        line.days.append(date.fromisoformat(row["date"]))
-        line.rates.append(round(row["added_pct"], 1))
-        values[row["target"]] = row["value_usd"]
-    chosen = targets or ["all", *sorted((t for t in values if t != "all"), key=lambda t: -values[t])[:LEVEL_LINES]]
-    lines = [by_target[t] for t in chosen if t in by_target]
-    for line in lines:
-        if line.days[-1] != end:
-            line.days.append(end)
-            line.rates.append(line.rates[-1])
-    return lines
+    """Export-control status to `end` as the read model knows it, from `start` (default: the first control)."""
+    spans = held(source, "ExportControl")
+    start = start or first_day(spans, end)
+    return draw_controls(control_bars(spans, start, end, imposer, destination), start, end)
 
 
 def level_chart(answer: dict[str, Any], start: date, end: date, targets: list[str] | None = None) -> Figure:

@@ -1,10 +1,19 @@
-"""The report as one self-contained HTML file: inline CSS and SVG, every recorded text escaped."""
+"""The report as one self-contained HTML file: inline CSS and SVG, every recorded text escaped.
+
+The page is a jinja2 template (`ledger/templates/report.html.j2`). The lists that grow a row an
+event (trade-flow reports, sources) are written here instead, as the template's loop costs about
+25 µs a row: on the 100,000-event benchmark ledger, 47,000 rows each, and seconds of the report.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from ledger.reports import model
+from markupsafe import Markup, escape
+
+from ledger.collector import paused
+from ledger.reports import words
 from ledger.reports.model import Report
 
 SAFE_URL = re.compile(r"https?://[^\s\"'<>]+\Z", re.I)
@@ -15,6 +24,44 @@ def linkable(url: str) -> bool:
     return bool(SAFE_URL.match(url))
 
 
+def refs(numbers: list[int]) -> Markup:
+    """The numbers of a fact's sources: `[1–3, 5]`."""
+    return Markup(f'<span class="ref">[{words.cited(numbers)}]</span>') if numbers else Markup("")
+
+
+def trade_flow_rows(flows: list[dict[str, Any]]) -> Markup:
+    """A table row for each report of each trade flow."""
+    rows = []
+    for row in flows:
+        head = f"<tr><td>{escape(row['reporter'])}</td><td>{escape(row['partner'])}</td><td>{escape(row['flow'])}</td>"
+        cited = refs(row["refs"])
+        rows += [
+            f'{head}<td class="day">{escape(said["period"])}</td>\n'
+            f'<td class="num">{escape(words.usd(said["value_usd"]))}</td>'
+            f'<td class="num">{escape(words.signed_pct(said["change_pct"]))}</td>'
+            f'<td>{escape(said["trend"])}</td><td class="refs">{cited}</td></tr>\n'
+            for said in row["reports"]
+        ]
+    return Markup("".join(rows))
+
+
+def source_items(sources: list[dict[str, Any]]) -> Markup:
+    """The numbered list of sources: a link where the address is http(s), else the address as text."""
+    items = []
+    for source in sources:
+        url, title = source["url"], escape(source.get("title") or source["url"])
+        named = (
+            f'<a href="{escape(url)}" rel="noopener noreferrer">{title}</a>'
+            if linkable(url)
+            else f'{title} <span class="muted">({escape(url)})</span>'
+        )
+        extra = f" — {escape(source['publisher'])}" if source.get("publisher") else ""
+        extra += f", {escape(source['published'])}" if source.get("published") else ""
+        items.append(f'<li value="{source["number"]}">{named}{extra}</li>\n')
+    return Markup("".join(items))
+
+
+@paused
 def render(report: Report) -> str:
     from jinja2 import Environment, PackageLoader
 
@@ -25,15 +72,19 @@ def render(report: Report) -> str:
         lstrip_blocks=True,
     )
     environment.filters.update(
-        cited=model.cited,
-        pct=model.pct,
-        usd=model.usd,
-        signed_pct=model.signed_pct,
-        products=model.products,
-        scope=model.scope,
-        destinations=model.destinations,
-        person=model.person,
-        status=model.status,
+        pct=words.pct,
+        usd=words.usd,
+        products=words.products,
+        scope=words.scope,
+        destinations=words.destinations,
+        person=words.person,
+        status=words.status,
     )
-    environment.globals.update(delegations=model.delegations, linkable=linkable, licences=model.licences)
+    environment.globals.update(
+        delegations=words.delegations,
+        licences=words.licences,
+        refs=refs,
+        trade_flow_rows=trade_flow_rows,
+        source_items=source_items,
+    )
     return environment.get_template("report.html.j2").render(report=report)

@@ -1,4 +1,7 @@
-"""The report as Markdown: recorded text escaped, so a pipe or a tag in it cannot break the page."""
+"""The report as Markdown: recorded text escaped, so a pipe or a tag in it cannot break the page.
+
+Longer than the others: a function for each section of the report, in the order the document reads.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +9,9 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from ledger.reports.model import (
-    Citations,
-    Report,
-    changed,
-    cited,
-    delegations,
-    destinations,
-    licences,
-    pct,
-    person,
-    scope,
-    signed_pct,
-    status,
-    usd,
-)
+from ledger.collector import paused
+from ledger.reports.model import Citations, Report, changed
+from ledger.reports.words import cited, delegations, destinations, licences, pct, person, scope, signed_pct, status, usd
 
 SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 URL_SAFE = "/:?#[]@!$&'*+,;=%~"
@@ -55,6 +46,7 @@ def table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return [*lines, ""]
 
 
+@paused
 def render(report: Report) -> str:
     lines: list[str] = [f"# Trade-diplomacy ledger as of {report.as_of.isoformat()}", ""]
     lines += _headline(report)
@@ -76,9 +68,7 @@ def _headline(report: Report) -> list[str]:
         f"- **As of:** {report.as_of.isoformat()} (end of day)",
         f"- **As known at:** {known}",
         f"- **Head of the ledger:** position {report.head}",
-        f"- **{report.digest_label}:** `{report.digest}`"
-        if report.digest
-        else f"- **{report.digest_label}:** not available",
+        f"- **{report.digest_label}:** `{report.digest}`",
     ]
     for pair in report.pairs:
         if pair.total_pct is not None:

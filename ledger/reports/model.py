@@ -7,19 +7,16 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ledger import projections
+from ledger.collector import paused
+from ledger.reports.words import describe
 
 if TYPE_CHECKING:
     from domain import World
     from ledger.application import Ledger
+    from ledger.projections import Views
 
 WINDOW_DAYS = 30
 """Statements, allegations and changes are those of the last 30 days up to the as-of day."""
-
-QUIET_FIELDS = {
-    *("kind", "position", "recorded_at", "type", "key", "date", "sources", "id", "recorded_by", "note"),
-    *("on", "effect", "in_force_from"),
-}
-"""Fields of an event entry that `describe` leaves out: they are shown elsewhere or not at all."""
 
 
 class Citations:
@@ -55,7 +52,8 @@ class Report:
     as_of: date
     known_at: int
     head: int
-    digest: str | None
+    digest: str
+    """`HASH@POSITION` of the position the report is known at."""
     window_start: date
     pairs: list[Pair]
     controls: list[dict[str, Any]]
@@ -83,13 +81,18 @@ class Report:
         return [truce for truce in self.truces if (ended := _ended(truce)) is None or ended >= start]
 
 
+@paused
 def gather(ledger: Ledger, as_of: date, known_at: int, with_charts: bool = False) -> Report:
-    """The report of `as_of` as the ledger knew it at position `known_at` (with inline SVG charts)."""
+    """The report of `as_of` as the ledger knew it at position `known_at` (with inline SVG charts): the
+    views from the read model, as the queries read them; trade flows and what changed from the events."""
+    from ledger.integrity import head_digest
+
     world = ledger.world(known_at)
-    report = compose(world, as_of, ledger.head(), head_digest(ledger, known_at))
+    source = ledger.read_model(known_at)
+    report = compose(source, world, as_of, ledger.head(), head_digest(ledger, known_at))
     report.levels = weighted_levels(world, as_of)
     if with_charts:
-        report.charts = draw_charts(world, as_of, [answer["imposer"] for answer in report.levels])
+        report.charts = draw_charts(source, world, as_of, [answer["imposer"] for answer in report.levels])
     return report
 
 
@@ -102,27 +105,23 @@ def weighted_levels(world: World, as_of: date) -> list[dict[str, Any]]:
     return [levels(law, imposer, as_of) for imposer in imposers]
 
 
-def draw_charts(world: World, as_of: date, weighed: list[str] | None = None) -> dict[str, str]:
+def draw_charts(source: Views, world: World, as_of: date, weighed: list[str] | None = None) -> dict[str, str]:
     """The charts as inline SVG, on one time axis from the first tariff or control to `as_of`: tariff
     totals, control status, and the levels of each imposer in `weighed`."""
-    from ledger.reports import charts
+    from ledger.projections.over_time import first_day, held
+    from ledger.reports import charts, series
     from ledger.tariff_law import TariffLaw, level_series
 
-    start = charts.first_day(world, ("TariffMeasure", "ExportControl"), as_of)
-    drawn = {"tariffs": charts.tariff_chart(world, as_of, start), "controls": charts.control_chart(world, as_of, start)}
+    tariffs, controls = held(source, "TariffMeasure"), held(source, "ExportControl")
+    start = first_day([*tariffs, *controls], as_of)
+    drawn = {
+        "tariffs": charts.draw_tariffs(series.tariff_series(tariffs, start, as_of), start, as_of),
+        "controls": charts.draw_controls(series.control_bars(controls, start, as_of), start, as_of),
+    }
     law = TariffLaw(world)
     for imposer in weighed or ():
         drawn[f"levels-{imposer}"] = charts.level_chart(level_series(law, imposer, start, as_of), start, as_of)
     return {name: charts.inline_svg(figure, name) for name, figure in drawn.items()}
-
-
-def head_digest(ledger: Ledger, at: int | None = None) -> str | None:
-    """`HASH@POSITION` of the head (of position `at`, if given), where the integrity chain is available."""
-    try:
-        from ledger.integrity import head_digest as digest  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    return str(digest(ledger, at))
 
 
 def _ended(truce: dict[str, Any]) -> str | None:
@@ -132,14 +131,15 @@ def _ended(truce: dict[str, Any]) -> str | None:
     return str(truce.get("terminated") or truce["expires"])
 
 
-def compose(world: World, as_of: date, head: int, digest: str | None = None) -> Report:
-    """Every section of the report, each fact with the numbers of its sources (`refs`)."""
+def compose(source: Views, world: World, as_of: date, head: int, digest: str) -> Report:
+    """Every section of the report, each fact with the numbers of its sources (`refs`): the views of the
+    day from `source`, trade flows and the changes of the window from `world`."""
     citations = Citations()
 
     def cited(row: dict[str, Any], sources: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         return {**row, "refs": citations.cite(row.get("sources", []) if sources is None else sources)}
 
-    tariffs = projections.tariffs(world, as_of)
+    tariffs = projections.tariffs(source, as_of)
     totals = {(t["imposer"], t["target"]): t["rate_pct"] for t in tariffs["totals"]}
     by_pair: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in tariffs["measures"]:
@@ -148,9 +148,9 @@ def compose(world: World, as_of: date, head: int, digest: str | None = None) -> 
         Pair(imposer, target, totals.get((imposer, target)), [cited(row) for row in _layered(rows)])
         for (imposer, target), rows in sorted(by_pair.items())
     ]
-    controls = [cited(row) for row in projections.controls(world, as_of)["controls"]]
-    truces = [cited(row) for row in projections.truces(world, as_of)["truces"]]
-    negotiations = [_negotiation(row, cited) for row in projections.negotiations(world, as_of)["negotiations"]]
+    controls = [cited(row) for row in projections.controls(source, as_of)["controls"]]
+    truces = [cited(row) for row in projections.truces(source, as_of)["truces"]]
+    negotiations = [_negotiation(row, cited) for row in projections.negotiations(source, as_of)["negotiations"]]
     trade_flows = [cited(row) for row in projections.trade_flows(world, as_of)["trade_flows"]]
 
     start = as_of - timedelta(days=WINDOW_DAYS - 1)
@@ -159,7 +159,7 @@ def compose(world: World, as_of: date, head: int, digest: str | None = None) -> 
     statements = [entry for entry in changes if entry["type"] == "PositionStated"]
     return Report(
         as_of=as_of,
-        known_at=world.known_at,
+        known_at=source.known_at,
         head=head,
         digest=digest,
         window_start=start,
@@ -202,119 +202,3 @@ def _negotiation(row: dict[str, Any], cited: Any) -> dict[str, Any]:
             "agreements": [cited(a) for a in row["agreements"]],
         }
     )
-
-
-# Words ---------------------------------------------------------------------------------------------
-
-
-def cited(numbers: list[int]) -> str:
-    """Source numbers with runs shortened: `[1, 2, 3, 5]` → `1–3, 5`."""
-    runs: list[list[int]] = []
-    for number in sorted(set(numbers)):
-        if runs and number == runs[-1][-1] + 1:
-            runs[-1].append(number)
-        else:
-            runs.append([number])
-    return ", ".join(f"{run[0]}–{run[-1]}" if len(run) > 2 else ", ".join(map(str, run)) for run in runs)
-
-
-def pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}%"
-
-
-def usd(value: float | None) -> str:
-    if value is None:
-        return "—"
-    for size, word in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
-        if abs(value) >= size:
-            return f"USD {value / size:.3g} {word}"
-    return f"USD {value:,.0f}"
-
-
-def signed_pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:+g}%"
-
-
-def products(names: list[str]) -> str:
-    return ", ".join(names) if names else "all goods"
-
-
-def scope(row: dict[str, Any]) -> str:
-    """What a tariff layer covers, in words: its product labels, else its HS scope and lists, less its
-    exemptions (`HS 72, 73`; `all goods except list us-eo14257-annex-ii`)."""
-    covered = [*row["products"]]
-    if not covered:
-        covered = [*_codes("HS", row.get("hs")), *(f"list {key}" for key in row.get("hs_lists") or ())]
-    spared = [*_codes("HS", row.get("exempt_hs")), *(f"list {key}" for key in row.get("exempt_lists") or ())]
-    spared += [f"goods from {code}" for code in row.get("exempt_targets") or ()]
-    words = ", ".join(covered) if covered else "all goods"
-    return words + (f" except {', '.join(spared)}" if spared else "")
-
-
-def _codes(label: str, codes: list[str] | None) -> list[str]:
-    if not codes:
-        return []
-    shown = ", ".join(codes[:LISTED]) + (f" and {len(codes) - LISTED} more" if len(codes) > LISTED else "")
-    return [f"{label} {shown}"]
-
-
-def destinations(codes: list[str]) -> str:
-    return ", ".join(codes) if codes else "all destinations"
-
-
-def person(who: dict[str, Any]) -> str:
-    """`Name (role)`, the party shown where the person stands."""
-    return f"{who['name']} ({who['role']})" if who.get("role") else who["name"]
-
-
-def delegations(people: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
-    """`(party, [person, …])` in the order the parties first appear."""
-    grouped: dict[str, list[str]] = {}
-    for who in people:
-        grouped.setdefault(who["party"], []).append(person(who))
-    return list(grouped.items())
-
-
-def licences(row: dict[str, Any]) -> str:
-    """`1 approval (count not given)`, `2 approvals (40 licences counted)`."""
-    approvals = row["licence_approvals"]
-    if not approvals:
-        return "none approved"
-    counted = f"{row['licences_approved']:g} licences counted" if row["licences_approved"] else "count not given"
-    return f"{approvals} approval{'s' if approvals != 1 else ''} ({counted})"
-
-
-def status(word: str) -> str:
-    return word.replace("_", " ")
-
-
-LISTED = 12
-"""Items of a list field an event summary shows; a product list's codes or a partner's weights run to thousands."""
-
-
-def describe(entry: dict[str, Any]) -> list[tuple[str, str]]:
-    """An event's own fields as `(label, words)`: `[("rate", "34%"), ("truce", "geneva-2025")]`."""
-    parts = []
-    for name, value in entry.items():
-        if name in QUIET_FIELDS or value in (None, [], ""):
-            continue
-        label = name.removesuffix("_pct").removesuffix("_usd").replace("_", " ")
-        if entry.get("effect") == "announced" and name in ("rate_pct", "regime"):
-            label = f"{label} from {entry['in_force_from']}"  # announced: nothing is charged yet
-        if isinstance(value, list) and len(value) > LISTED:
-            if name == "value_usd":
-                text = f"{usd(sum(value))} in all"
-            elif all(isinstance(v, int | float) for v in value):
-                text = f"{len(value)} amounts, {sum(value):,.0f} in all"
-            else:
-                text = "; ".join(str(v) for v in value[:LISTED]) + f" and {len(value) - LISTED} more"
-        elif name.endswith("_pct") or name == "points":
-            text = pct(value) if name != "change_pct" else signed_pct(value)
-        elif name == "value_usd":
-            text = usd(value)
-        elif isinstance(value, list):
-            text = "; ".join(f"{v['party']}: {person(v)}" if isinstance(v, dict) else str(v) for v in value)
-        else:
-            text = str(value)
-        parts.append((label, text))
-    return parts

@@ -30,25 +30,25 @@ ROWS = 200
 def templates() -> Any:
     from jinja2 import Environment, PackageLoader
 
-    from ledger.reports import model
+    from ledger.reports import words
 
     environment = Environment(
         loader=PackageLoader("ledger.web", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True
     )
     environment.filters.update(
-        pct=model.pct,
-        usd=model.usd,
-        signed_pct=model.signed_pct,
-        products=model.products,
-        destinations=model.destinations,
-        person=model.person,
-        status=model.status,
-        describe=model.describe,
-        licences=model.licences,
+        pct=words.pct,
+        usd=words.usd,
+        signed_pct=words.signed_pct,
+        products=words.products,
+        destinations=words.destinations,
+        person=words.person,
+        status=words.status,
+        describe=words.describe,
+        licences=words.licences,
     )
     from ledger.reports.html import linkable
 
-    environment.globals.update(linkable=linkable, delegations=model.delegations, link=link, rows=ROWS)
+    environment.globals.update(linkable=linkable, delegations=words.delegations, link=link, rows=ROWS)
     return environment
 
 
@@ -218,10 +218,10 @@ class Site:
             series = self.reader.level_series(first, axes.as_of, axes.known_at, by, targets, params.get("weights"))
             figure = charts.level_chart(series, first, axes.as_of, targets)
         elif kind in ("tariffs", "controls"):
-            world = self.reader.ledger.world(axes.known_at)
             draw = charts.tariff_chart if kind == "tariffs" else charts.control_chart
             target = params.get("target") or params.get("destination") or None
-            figure = draw(world, axes.as_of, start, imposer, target)
+            with self.reader.views(axes.known_at) as source:
+                figure = draw(source, axes.as_of, start, imposer, target)
         else:
             raise BadRequest(f"no chart {kind!r} (tariffs, controls or levels)")
         out = io.BytesIO()

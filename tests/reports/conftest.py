@@ -34,6 +34,17 @@ def record(db: str, *events: dict[str, object]) -> None:
         ledger.close()
 
 
+def digest(db: str, at: int | None = None) -> str:
+    """`HASH@POSITION` the ledger publishes for its head (or for position `at`)."""
+    from ledger.integrity import head_digest
+
+    ledger = Ledger(db)
+    try:
+        return head_digest(ledger, at)
+    finally:
+        ledger.close()
+
+
 def position_of(db: str, event_type: str) -> int:
     """The position at which the first event of `event_type` was recorded."""
     ledger = Ledger(db)

@@ -4,25 +4,40 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from ledger.application import Ledger
 from ledger.cli.main import app
-from ledger.reports import charts
+from ledger.projections.over_time import Held, first_day, held
+from ledger.read_model import ReadModel
+from ledger.reports import charts, series
 from tests.reports.conftest import position_of, record
 
 D = date.fromisoformat
 
 
-def world(db: str, known_at: int | None = None):  # type: ignore[no-untyped-def]
+@contextmanager
+def read_model(db: str, known_at: int | None = None) -> Iterator[ReadModel]:
     ledger = Ledger(db)
     try:
-        return ledger.world(known_at or ledger.head())
+        yield ledger.read_model(known_at or ledger.head())
     finally:
         ledger.close()
+
+
+def spans(db: str, kind: str, known_at: int | None = None) -> list[Held]:
+    with read_model(db, known_at) as source:
+        return held(source, kind)
+
+
+def tariff_series(db: str, end: date, known_at: int | None = None) -> dict[str, series.TariffSeries]:
+    found = spans(db, "TariffMeasure", known_at)
+    return {line.label: line for line in series.tariff_series(found, first_day(found, end), end)}
 
 
 def lines(figure) -> dict[str, tuple[list[date], list[float]]]:  # type: ignore[no-untyped-def]
@@ -33,7 +48,8 @@ def lines(figure) -> dict[str, tuple[list[date], list[float]]]:  # type: ignore[
 
 
 def test_the_tariff_chart_draws_each_total_as_steps_up_to_the_day(seed: str) -> None:
-    drawn = lines(charts.tariff_chart(world(seed), D("2025-06-10")))
+    with read_model(seed) as source:
+        drawn = lines(charts.tariff_chart(source, D("2025-06-10")))
     assert drawn["US → CN"] == (
         [D(d) for d in ("2025-02-01", "2025-02-04", "2025-03-04", "2025-04-05", "2025-04-09", "2025-04-10")]
         + [D("2025-05-14"), D("2025-06-10")],
@@ -46,21 +62,19 @@ def test_the_tariff_chart_draws_each_total_as_steps_up_to_the_day(seed: str) -> 
 
 
 def test_the_steps_are_drawn_after_each_change(seed: str) -> None:
-    figure = charts.tariff_chart(world(seed), D("2025-06-10"))
+    with read_model(seed) as source:
+        figure = charts.tariff_chart(source, D("2025-06-10"))
     assert {line.get_drawstyle() for line in figure.axes[0].get_lines()} == {"steps-post"}
 
 
 def test_known_before_the_extension_the_suspension_ends_on_12_august(seed: str) -> None:
-    before = world(seed, position_of(seed, "TruceExtended") - 1)
-    series = {s.label: s for s in charts.tariff_series(before, D("2025-09-01"))}
-    us = series["US → CN"]
+    us = tariff_series(seed, D("2025-09-01"), position_of(seed, "TruceExtended") - 1)["US → CN"]
     assert (us.days[-3:], us.rates[-3:]) == ([D("2025-05-14"), D("2025-08-12"), D("2025-09-01")], [30.0, 54.0, 54.0])
     assert us.suspensions == [(D("2025-05-14"), D("2025-08-12"))]
 
 
 def test_known_after_the_extension_the_suspension_runs_to_10_november(seed: str) -> None:
-    series = {s.label: s for s in charts.tariff_series(world(seed), D("2025-12-31"))}
-    us = series["US → CN"]
+    us = tariff_series(seed, D("2025-12-31"))["US → CN"]
     assert (us.days[-3:], us.rates[-3:]) == ([D("2025-05-14"), D("2025-11-10"), D("2025-12-31")], [30.0, 54.0, 54.0])
     assert us.suspensions == [(D("2025-05-14"), D("2025-11-10"))]
 
@@ -68,7 +82,8 @@ def test_known_after_the_extension_the_suspension_runs_to_10_november(seed: str)
 def test_suspension_periods_are_shaded_over_exactly_their_days(seed: str) -> None:
     import matplotlib.dates as mdates
 
-    figure = charts.tariff_chart(world(seed), D("2025-06-10"), imposer="US")
+    with read_model(seed) as source:
+        figure = charts.tariff_chart(source, D("2025-06-10"), imposer="US")
     (span,) = figure.axes[0].patches
     assert (span.get_x(), span.get_x() + span.get_width()) == (
         mdates.date2num(D("2025-05-14")),
@@ -77,7 +92,8 @@ def test_suspension_periods_are_shaded_over_exactly_their_days(seed: str) -> Non
 
 
 def test_filters_keep_one_pair_and_a_start_day_begins_the_line(seed: str) -> None:
-    drawn = lines(charts.tariff_chart(world(seed), D("2025-06-10"), D("2025-05-01"), imposer="cn", target="us"))
+    with read_model(seed) as source:
+        drawn = lines(charts.tariff_chart(source, D("2025-06-10"), D("2025-05-01"), imposer="cn", target="us"))
     assert drawn == {"CN → US": ([D("2025-05-01"), D("2025-05-14"), D("2025-06-10")], [125.0, 10.0, 10.0])}
 
 
@@ -106,7 +122,10 @@ def test_the_control_chart_draws_one_bar_coloured_by_status(tmp_path: Path, seed
         },
         {"type": "ExportControlLifted", "key": "us-chips-2025", "date": "2025-07-03"},
     )
-    bars = {bar.key: bar.segments for bar in charts.control_bars(world(db), D("2025-07-10"))}
+    found = spans(db, "ExportControl")
+    bars = {
+        bar.key: bar.segments for bar in series.control_bars(found, first_day(found, D("2025-07-10")), D("2025-07-10"))
+    }
     assert bars["cn-rare-earths-2025-04"] == [
         (D("2025-04-04"), D("2025-06-20"), "in_force"),
         (D("2025-06-20"), D("2025-07-01"), "suspended"),
@@ -117,7 +136,8 @@ def test_the_control_chart_draws_one_bar_coloured_by_status(tmp_path: Path, seed
         (D("2025-06-15"), D("2025-07-03"), "in_force"),
         (D("2025-07-03"), D("2025-07-11"), "lifted"),
     ]
-    figure = charts.control_chart(world(db), D("2025-07-10"))
+    with read_model(db) as source:
+        figure = charts.control_chart(source, D("2025-07-10"))
     axes = figure.axes[0]
     assert [tick.get_text() for tick in axes.get_yticklabels()] == ["cn-rare-earths-2025-04 (CN)", "us-chips-2025 (US)"]
     drawn = {(collection.get_label(), tuple(collection.get_facecolor()[0])) for collection in axes.collections}
@@ -162,3 +182,43 @@ def test_the_command_line_starts_without_matplotlib_or_jinja() -> None:
         check=True,
     ).stdout
     assert "matplotlib" not in loaded and "jinja2" not in loaded
+
+
+def test_of_more_totals_than_it_can_tell_apart_the_chart_draws_the_highest_and_says_so() -> None:
+    days = [D("2025-01-01"), D("2025-06-01")]
+    many = [series.TariffSeries("US", f"T{n:02}", days, [float(40 - n), float(n)]) for n in range(40)]
+    figure = charts.draw_tariffs(many, *days)
+    drawn = [line.get_label() for line in figure.axes[0].get_lines()]
+    assert drawn == [f"US → T{n:02}" for n in range(40 - charts.MOST_LINES, 40)]
+    assert len(set(drawn)) == charts.MOST_LINES == len(charts.PAIR_COLOURS) * len(charts.PAIR_STYLES)
+    assert figure.axes[0].get_title(loc="left").endswith("; the 28 highest on 2025-06-01 of 40)")
+    assert charts.draw_tariffs(many[:3], *days).axes[0].get_title(loc="left").endswith("(shaded: part suspended)")
+
+
+def test_of_more_controls_than_fit_the_chart_draws_those_changed_last_and_says_so() -> None:
+    end = D("2025-12-31")
+    bars = [
+        series.ControlBar(f"c{n:02}", "CN", [(D("2025-01-01") + timedelta(days=n), end, "in_force")]) for n in range(45)
+    ]
+    axes = charts.draw_controls(bars, D("2025-01-01"), end).axes[0]
+    assert [tick.get_text() for tick in axes.get_yticklabels()] == [f"c{n:02} (CN)" for n in range(5, 45)]
+    assert axes.get_title(loc="left") == "Export-control status to 2025-12-31; the 40 changed last of 45"
+
+
+PARTNERS = [
+    "AR", "AU", "BR", "CA", "CL", "CN", "CO", "DE", "EG", "ES", "FR", "GB", "ID", "IN", "IT",
+    "JP", "KR", "MX", "MY", "NG", "NL", "PE", "PH", "PK", "PL", "SA", "SE", "TH", "TR", "VN",
+]  # fmt: skip
+
+
+def test_the_chart_command_says_what_it_left_out(tmp_path: Path) -> None:
+    db = str(tmp_path / "many.db")
+    layers = [
+        {"type": "TariffImposed", "key": f"us-{code.lower()}", "date": "2025-03-01", "imposer": "US", "target": code}
+        for code in PARTNERS
+    ]
+    record(db, *({**layer, "rate_pct": rate} for rate, layer in enumerate(layers, start=1)))
+    out = str(tmp_path / "t.svg")
+    result = CliRunner().invoke(app, ["chart", "tariffs", "--to", "2025-06-10", "-o", out, "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "drew the 28 highest of 30 totals on 2025-06-10: narrow it with --imposer or --target" in result.stderr

@@ -7,7 +7,7 @@ import re
 from typer.testing import CliRunner
 
 from ledger.cli.main import app
-from tests.reports.conftest import Render, position_of, record
+from tests.reports.conftest import Render, digest, position_of, record
 
 DAY = "2025-06-10"
 
@@ -24,9 +24,8 @@ def test_the_headline_names_the_day_the_position_known_and_the_head(seed: str, a
     assert "- **As of:** 2025-06-10 (end of day)" in document
     assert "- **As known at:** position 36 (the head)" in document
     assert "- **Head of the ledger:** position 36" in document
-    digest = re.search(r"- \*\*Head digest:\*\* (.*)", document)
-    assert digest is not None
-    assert re.fullmatch(r"`[0-9a-f]{64}@36`", digest[1]) or digest[1] == "not available"
+    assert f"- **Head digest:** `{digest(seed)}`" in document
+    assert re.fullmatch(r"[0-9a-f]{64}@36", digest(seed))
 
 
 def test_the_headline_gives_both_tariff_totals_and_the_truce_countdown(seed: str, as_markdown: Render) -> None:
@@ -150,6 +149,8 @@ def test_known_before_the_extension_the_truce_expires_on_12_august_and_the_rates
 ) -> None:
     before = as_markdown(seed, "2025-08-12", position_of(seed, "TruceExtended") - 1)
     assert "- **As known at:** position 33" in before
+    assert f"- **Digest at position 33:** `{digest(seed, 33)}`" in before
+    assert digest(seed, 33).endswith("@33") and digest(seed, 33) != digest(seed)
     assert "- **Truce geneva-2025:** expired, expires 2025-08-12, 0 days remaining" in before
     assert "- **Tariff total US → CN:** 54% on all goods" in before
     assert row(before, "`us-ieepa-reciprocal-cn`")[2:8] == ["in force", "34%", "—", "34%", "2025-08-12", "—"]
