@@ -52,7 +52,8 @@ class World:
         return [state.view(as_of, self.truce_end) for state in self.states(kind, as_of)]
 
     def counting(self, as_of: date, key: str | None = None) -> list[Recorded]:
-        """The events that count on `as_of` (§3), in valid-time order, optionally of one key."""
+        """The events that count on `as_of` (docs/contract.md, section 2), in valid-time order, optionally
+        of one key."""
         chosen = [
             recorded
             for (_, k), timeline in self.timelines.items()
