@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import orjson
 
-from ledger.spans import TABLE, DirectReadModel
+from ledger.spans import TABLE, DirectReadModel, Piece, piece
 
 if TYPE_CHECKING:
     from ledger.projections.views import Views
@@ -60,24 +60,44 @@ def walk(spans: Iterable[Held], start: date, end: date) -> Iterator[tuple[date, 
     """The views on `start` by key, then on each later day up to `end` on which any changes, the views
     that change (None: the aggregate has none from that day on).
 
-    For the kinds whose views are kept whole (tariffs and controls), whose views are also the same on
-    every day of a span: a negotiation's or a truce's are kept by piece (`ledger.spans.ITEMISED`)."""
+    For the kinds whose views are the same on every day of a span (tariffs and controls): a view is
+    stored as its head and the items of its long lists, each a span of its own (`ledger.spans.Pieces`),
+    put back together on each day one of them starts or ends."""
     first, last = start.toordinal(), end.toordinal()
     opening: list[Held] = []
     starting: dict[int, list[Held]] = defaultdict(list)
-    ending: dict[int, list[str]] = defaultdict(list)
+    ending: dict[int, list[Held]] = defaultdict(list)
     for span in spans:
         if span.valid_to <= first or span.valid_from > last:
             continue
         (opening if span.valid_from <= first else starting[span.valid_from]).append(span)
         if span.valid_to <= last:
-            ending[span.valid_to].append(span.key)
-    yield start, _rows(sorted(opening))
+            ending[span.valid_to].append(span)
+    pieces: dict[str, dict[Piece, str]] = defaultdict(dict)
+    """The stored views held on the day walked to, by key and piece."""
+
+    def changed(ended: Iterable[Held], started: Iterable[Held]) -> dict[str, dict[str, Any] | None]:
+        touched: dict[str, None] = {}
+        for span in ended:
+            del pieces[span.key][piece(span.view)]
+            touched[span.key] = None
+        for span in started:
+            pieces[span.key][piece(span.view)] = span.view
+            touched[span.key] = None
+        return {key: _row(pieces[key]) for key in touched}
+
+    yield start, {key: row for key, row in changed((), sorted(opening)).items() if row is not None}
     for day in sorted(starting.keys() | ending.keys()):
-        changed: dict[str, dict[str, Any] | None] = dict.fromkeys(ending.get(day, ()))
-        changed.update(_rows(starting.get(day, ())))
-        yield date.fromordinal(day), changed
+        yield date.fromordinal(day), changed(ending.get(day, ()), starting.get(day, ()))
 
 
-def _rows(spans: Iterable[Held]) -> dict[str, dict[str, Any] | None]:
-    return {span.key: orjson.loads(span.view) for span in spans}
+def _row(pieces: dict[Piece, str]) -> dict[str, Any] | None:
+    """The view whose stored pieces are `pieces`: its head with its items put back in order."""
+    if "" not in pieces:
+        return None
+    row: dict[str, Any] = orjson.loads(pieces[""])
+    items = sorted((where, view) for where, view in pieces.items() if where != "")
+    for _, view in items:
+        name, _, item = orjson.loads(view)
+        row[name].append(item)
+    return row

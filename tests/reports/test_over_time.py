@@ -8,6 +8,7 @@ from bisect import bisect_right
 from datetime import date
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import strategies as st
 
@@ -105,3 +106,20 @@ def test_the_walk_hands_on_each_view_as_it_starts_and_none_as_it_stops() -> None
     ]
     assert first_day(spans, d("2025-04-30")) == d("2025-01-01")
     assert first_day(spans[3:], d("2025-04-30")) == d("2025-04-30")
+
+
+def test_the_walk_puts_each_view_back_together_from_its_head_and_items() -> None:
+    d = date.fromisoformat
+    inline = [{"url": f"u{i}"} for i in range(8)]
+    head = orjson.dumps({"key": "a", "sources": inline}).decode()
+    spans = [
+        Held("a", d("2025-01-01").toordinal(), 2**62, head),
+        Held("a", d("2025-02-01").toordinal(), 2**62, '["sources", 9, {"url": "u9"}]'),
+        Held("a", d("2025-02-01").toordinal(), d("2025-03-01").toordinal(), '["sources", 8, {"url": "u8"}]'),
+        Held("a", d("2025-03-01").toordinal(), 2**62, '["sources", 8, {"url": "v8"}]'),
+    ]
+    assert list(walk(spans, d("2025-01-15"), d("2025-04-30"))) == [
+        (d("2025-01-15"), {"a": {"key": "a", "sources": inline}}),
+        (d("2025-02-01"), {"a": {"key": "a", "sources": [*inline, {"url": "u8"}, {"url": "u9"}]}}),
+        (d("2025-03-01"), {"a": {"key": "a", "sources": [*inline, {"url": "v8"}, {"url": "u9"}]}}),
+    ]
