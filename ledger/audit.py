@@ -17,6 +17,7 @@ import orjson
 from ledger.chain import seal_at, statement
 from ledger.integrity import Problem
 from ledger.spans import NAME, REFS, TABLE
+from ledger.store import SNAPSHOT_TOPIC
 
 if TYPE_CHECKING:
     from ledger.store import EventStore
@@ -153,11 +154,15 @@ def check_snapshots(store: EventStore) -> list[Problem]:
     table = str(recorder.events_table_name)
     if not _exists(store, table):
         return []
-    rows = _select(store, "SELECT originator_id, originator_version, state FROM {t}", t=table)
+    rows = _select(store, "SELECT originator_id, originator_version, topic, state FROM {t}", t=table)
     problems = []
     for row in rows:
         where = f"the snapshot of aggregate {row['originator_id']} at version {row['originator_version']}"
-        problem = snapshot_problem(store, row["originator_id"], row["originator_version"], row["state"])
+        problem = (
+            snapshot_problem(store, row["originator_id"], row["originator_version"], row["state"])
+            if row["topic"] == SNAPSHOT_TOPIC
+            else f"is stored under the topic {row['topic']!r}, not a snapshot's"
+        )
         if problem is not None:
             problems.append(Problem(0, problem, where))
     return problems

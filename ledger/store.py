@@ -139,13 +139,14 @@ class EventStore(Application):
         among, params = self.backend.among(list(ids))
         table = self.backend.table(self.backend.snapshot_table)
         with self.backend.reading(cursor) as opened:
-            sql = f"SELECT originator_id, originator_version, state FROM {table} WHERE {among}"
+            sql = f"SELECT originator_id, originator_version, topic, state FROM {table} WHERE {among}"
             opened.execute(f"{sql} ORDER BY originator_version", params)
             rows = opened.fetchall()
         found, bad = {}, []
         for row in rows:  # one a key, as each replaces the one before; else the latest wins
             name = ids[_uuid(row["originator_id"])]
-            snapshot = well_formed(row["originator_version"], row["state"])
+            topic_ok = row["topic"] == SNAPSHOT_TOPIC
+            snapshot = well_formed(row["originator_version"], row["state"]) if topic_ok else "another topic"
             if isinstance(snapshot, Snapshot) and (snapshot.state["kind"], snapshot.state["key"]) == name:
                 found[name] = snapshot
             elif snapshot is not None:

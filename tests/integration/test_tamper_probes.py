@@ -14,7 +14,7 @@ from ledger.application import Ledger
 from ledger.cli.main import app
 from ledger.spans import NAME
 from tests.conftest import EXAMPLE
-from tests.tampering import rewrite_snapshots, tamper, tracking_table
+from tests.tampering import rewrite_snapshots, snapshots_table, tamper, tracking_table
 
 runner = CliRunner()
 
@@ -122,6 +122,15 @@ def test_a_snapshot_stored_as_text_is_dropped_and_recording_goes_on(snapshotted:
     assert "Traceback" not in recorded.stderr
     if "://" not in snapshotted:  # (on PostgreSQL the column itself stays text, and the next snapshot with it)
         assert run("verify", "--db", snapshotted).exit_code == 0
+
+
+def test_a_snapshot_under_another_topic_is_named_by_verify_and_never_used(snapshotted: str) -> None:
+    tamper(snapshotted, f"UPDATE {snapshots_table(snapshotted)} SET topic = 'x' || topic")
+    named = run("verify", "--db", snapshotted)
+    assert named.exit_code == 1 and "not a snapshot's" in named.stderr
+    recorded = run("append", "--db", snapshotted, "--json", rate("2025-03-25", 5))
+    assert recorded.exit_code == 0, recorded.stderr
+    assert run("verify", "--db", snapshotted).exit_code == 0  # dropped by the recording, as a cache
 
 
 def test_a_seal_cannot_be_added_for_an_event_already_recorded(snapshotted: str) -> None:
