@@ -138,10 +138,14 @@ def views(db: str | None, known_at: KnownAt) -> Iterator[Views]:
     """The persistent read model as known at `--known-at`: read straight from the file when it is a
     ledger whose read model is up to date (`Backend.direct_views`), else through the ledger, which
     brings it up to date first."""
+    from domain import LedgerError
     from ledger.address import database
     from ledger.storage import backend_for
 
-    direct = backend_for(database(db)).direct_views(known_at)
+    try:
+        direct = backend_for(database(db)).direct_views(known_at)
+    except LedgerError:  # a bad address: opening the ledger below says what is wrong, with its exit code
+        direct = None
     if direct is None:
         with ledger(db) as opened:
             yield opened.read_model(opened.resolve_known_at(known_at))
