@@ -71,15 +71,7 @@ def render(report: Report) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(
-        pct=words.pct,
-        usd=words.usd,
-        products=words.products,
-        scope=words.scope,
-        destinations=words.destinations,
-        person=words.person,
-        status=words.status,
-    )
+    environment.filters.update(words.filters())
     environment.globals.update(
         delegations=words.delegations,
         licences=words.licences,

@@ -122,3 +122,19 @@ def describe(entry: dict[str, Any]) -> list[tuple[str, str]]:
             text = str(value)
         parts.append((label, text))
     return parts
+
+
+def filters() -> dict[str, Any]:
+    """The words above as the filters templates use, the report's and the web pages' alike."""
+    return {
+        "pct": pct,
+        "usd": usd,
+        "signed_pct": signed_pct,
+        "products": products,
+        "scope": scope,
+        "destinations": destinations,
+        "person": person,
+        "status": status,
+        "describe": describe,
+        "licences": licences,
+    }

@@ -35,17 +35,7 @@ def templates() -> Any:
     environment = Environment(
         loader=PackageLoader("ledger.web", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True
     )
-    environment.filters.update(
-        pct=words.pct,
-        usd=words.usd,
-        signed_pct=words.signed_pct,
-        products=words.products,
-        destinations=words.destinations,
-        person=words.person,
-        status=words.status,
-        describe=words.describe,
-        licences=words.licences,
-    )
+    environment.filters.update(words.filters())
     from ledger.reports.html import linkable
 
     environment.globals.update(linkable=linkable, delegations=words.delegations, link=link, rows=ROWS)
