@@ -47,6 +47,7 @@ class Weights:
             self.goods[partner] = Goods(index, value, duty, base)
         self._truncated: dict[int, np.ndarray] = {}
         self._masks: dict[tuple[frozenset[str] | None, frozenset[str]], np.ndarray] = {}
+        self._named: dict[tuple[str, tuple[str, ...], str, str], bool] = {}
 
     @property
     def partners(self) -> list[str]:
@@ -82,6 +83,15 @@ class Weights:
                 mask = mask & ~self._covering(layer.exempt)
             self._masks[scope] = mask
         return mask
+
+    def falls_on(self, layer: Layer, partner: str) -> bool:
+        """Whether `layer` falls on `partner`, remembered by whom it names: a series asks it of the same
+        layers on every day and for every partner."""
+        named = (layer.target, layer.exempt_targets, layer.imposer, partner)
+        found = self._named.get(named)
+        if found is None:
+            found = self._named[named] = layer.falls_on(partner)
+        return found
 
     def _covering(self, prefixes: frozenset[str]) -> np.ndarray:
         """Which distinct codes start with one of `prefixes`: one set lookup per prefix length."""
@@ -121,7 +131,7 @@ def level(weights: Weights, layers: Sequence[Layer], partner: str) -> Level | No
     if found is None:
         return None
     named_as, goods = found
-    applying = [layer for layer in layers if layer.in_effect() and layer.falls_on(named_as)]
+    applying = [layer for layer in layers if layer.in_effect() and weights.falls_on(layer, named_as)]
     masks = [weights.coverage(layer)[goods.index] for layer in applying]
     added = np.zeros(len(goods.value))
     for number, (layer, mask) in enumerate(zip(applying, masks, strict=True)):

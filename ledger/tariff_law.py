@@ -3,6 +3,9 @@ product lists — each for one `(as_of, known_at)` pair, folded from the ledger 
 
 from __future__ import annotations
 
+import operator
+from bisect import bisect_right
+from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +14,7 @@ import orjson
 from domain import LedgerError
 from domain.partners import EU, EU_MEMBERS
 from domain.stacking import Layer, judge, layers_on
-from domain.timeline import counts_from
+from domain.timeline import Course, counts_from
 
 if TYPE_CHECKING:
     from domain import World
@@ -28,6 +31,8 @@ class TariffLaw:
         self.world = world
         self._weights: dict[str, Weights] = {}
         self._lists: dict[tuple[str, date | None], frozenset[str] | None] = {}
+        self._list_days: dict[str, list[date]] = {}
+        """The days each product list changes on, in order."""
         self._layers: dict[bytes, Layer] = {}
         """Layers by what makes them: a series meets the same layer on most of its days, and its
         coverage masks are remembered by the very sets this keeps."""
@@ -38,10 +43,12 @@ class TariffLaw:
 
     def codes(self, key: str, day: date) -> frozenset[str] | None:
         """A product list's codes as it stands on `day`, folded once for each of its versions."""
-        changed = max(
-            (d for r in self.world.timelines.get(("ProductList", key), ()) if (d := counts_from(r.fact)) <= day),
-            default=None,
-        )
+        days = self._list_days.get(key)
+        if days is None:
+            timeline = self.world.timelines.get(("ProductList", key), ())
+            days = self._list_days[key] = sorted(counts_from(r.fact) for r in timeline)
+        counted = bisect_right(days, day)
+        changed = days[counted - 1] if counted else None
         if (key, changed) not in self._lists:
             state = self.world.state("ProductList", key, day) if changed is not None else None
             self._lists[key, changed] = state.codes if state is not None else None  # type: ignore[attr-defined]
@@ -49,22 +56,51 @@ class TariffLaw:
 
     def layers(self, imposer: str, day: date) -> list[Layer]:
         """The layers of `imposer` on `day`, their lists as they stand that day."""
-        layers = []
-        for state in self.world.states("TariffMeasure", day):
-            if state.imposer != imposer:  # type: ignore[attr-defined]
+        return [
+            self.layer(state.view(day, self.world.truce_end), day)
+            for state in self.world.states("TariffMeasure", day)
+            if state.imposer == imposer  # type: ignore[attr-defined]
+        ]
+
+    def layer(self, view: dict[str, Any], day: date) -> Layer:
+        """The layer of a tariff view on `day`, its lists as they stand that day."""
+        lists = [*(view.get("hs_lists") or ()), *(view.get("exempt_lists") or ())]
+        made = orjson.dumps(
+            [
+                {k: v for k, v in view.items() if k != "sources"},
+                [self.codes(n, day) is not None and id(self.codes(n, day)) for n in lists],
+            ]
+        )
+        if made not in self._layers:
+            self._layers[made] = layers_on([view], lambda key: self.codes(key, day))[0]
+        return self._layers[made]
+
+    def layers_over(self, imposer: str, start: date, end: date) -> Iterator[tuple[date, list[Layer]]]:
+        """The layers of `imposer` on `start` and on each later day to `end` they may change: a day one
+        of them changes (`domain.timeline.Course`, each layer's timeline walked once) or a product list
+        does. Equal to `layers` on each of those days, and unchanged between them."""
+        truce_days: dict[str, list[date]] = {}
+        for (kind, key), timeline in self.world.timelines.items():
+            if kind == "Truce":
+                truce_days[key] = sorted(counts_from(r.fact) for r in timeline)
+        courses: list[tuple[list[date], list[dict[str, Any] | None]]] = []
+        for (kind, _), timeline in sorted(self.world.timelines.items()):
+            if kind != "TariffMeasure" or not any(vars(r.fact).get("imposer") == imposer for r in timeline):
                 continue
-            view = state.view(day, self.world.truce_end)
-            lists = [*(view.get("hs_lists") or ()), *(view.get("exempt_lists") or ())]
-            made = orjson.dumps(
-                [
-                    {k: v for k, v in view.items() if k != "sources"},
-                    [self.codes(n, day) is not None and id(self.codes(n, day)) for n in lists],
-                ]
-            )
-            if made not in self._layers:
-                self._layers[made] = layers_on([view], lambda key: self.codes(key, day))[0]
-            layers.append(self._layers[made])
-        return layers
+            named = {truce for r in timeline if (truce := vars(r.fact).get("truce")) is not None}
+            course = Course(timeline, self.world.truce_end)
+            steps = course.steps(also=[truce_days.get(truce, []) for truce in sorted(named)])
+            courses.append(([day for day, _ in steps], [view for _, view in steps]))
+        days = {day for steps, _ in courses for day in steps}
+        days.update(
+            counts_from(r.fact)
+            for (kind, _), timeline in self.world.timelines.items()
+            if kind == "ProductList"
+            for r in timeline
+        )
+        for day in [start, *sorted(day for day in days if start < day <= end)]:
+            views = [views[i - 1] for steps, views in courses if (i := bisect_right(steps, day))]
+            yield day, [self.layer(view, day) for view in views if view is not None]
 
     def weights(self, imposer: str, key: str | None = None) -> Weights | None:
         """The weights `key`, or the latest year's of `imposer` (None when the ledger holds none)."""
@@ -85,20 +121,6 @@ class TariffLaw:
         if chosen.key not in self._weights:
             self._weights[chosen.key] = Weights(chosen.key, imposer, chosen.year, chosen.partners)  # type: ignore[attr-defined]
         return self._weights[chosen.key]
-
-    def change_days(self, imposer: str, start: date, end: date) -> list[date]:
-        """The days in `[start, end]` on which a level of `imposer` may change: `start`, each day an
-        event of a layer, a list or a truce counts from, and each turn of a layer (it takes effect,
-        lapses, a suspension ends) as known on those days."""
-        days = {start}
-        for (kind, _), timeline in self.world.timelines.items():
-            if kind in ("TariffMeasure", "ProductList", "Truce"):
-                days.update(counts_from(r.fact) for r in timeline)
-        for day in sorted(days):
-            for state in self.world.states("TariffMeasure", day):
-                if state.imposer == imposer:  # type: ignore[attr-defined]
-                    days.update(turn for turn in state.turns(day, self.world.truce_end) if turn is not None)
-        return sorted(day for day in days if start <= day <= end)
 
 
 def rate(
@@ -148,15 +170,19 @@ def level_series(
     law: TariffLaw, imposer: str, start: date, end: date, targets: list[str] | None = None, weights: str | None = None
 ) -> dict[str, Any]:
     """The levels from `start` to `end`: a row for each partner (and `all`) on the first day and on each
-    day its level changes. Layers are evaluated only on the days they may change (`change_days`)."""
+    day its level changes. Levels are weighed only on the days a layer may change (`TariffLaw.layers_over`)."""
     from ledger.levels import levels as weighted
 
     held = _required(law, imposer, weights)
     partners = _weighed(held, targets) or held.partners
     series: list[dict[str, Any]] = []
     last: dict[str, dict[str, Any]] = {}
-    for day in law.change_days(imposer, start, end):
-        found, whole = weighted(held, law.layers(imposer, day), partners)
+    previous: list[Layer] | None = None
+    for day, layers in law.layers_over(imposer, start, end):
+        if previous is not None and len(layers) == len(previous) and all(map(operator.is_, layers, previous)):
+            continue  # the same layers weigh the same
+        previous = layers
+        found, whole = weighted(held, layers, partners)
         for level in [*found, whole]:
             row = level.row()
             if last.get(level.target) != row:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
+from domain import Recorded, Retracted, World
 from ledger.tariff_law import TariffLaw, level_series, levels, rate
-from tests.domain.helpers import event, world
+from tests.domain.helpers import event, timeline, world
 
 D = date.fromisoformat
 FENTANYL_CA = event(
@@ -141,3 +142,40 @@ def test_a_level_series_has_a_row_on_each_day_a_level_changes(law: TariffLaw) ->
         ("2025-06-04", 30.0),
         ("2025-08-07", 25.0 + 11 / 4),  # 15% all-inclusive on the dairy instead of 10%: 11 and 0 points
     ]
+
+
+TRUCE = event("TruceAgreed", "geneva", "2025-05-12", parties=["US", "CN"], effective="2025-05-14", days=90)
+SUSPENDED = event("TariffSuspended", "us-ieepa-reciprocal-cn", "2025-05-14", points=115, truce="geneva")
+EXTENDED = event("TruceExtended", "geneva", "2025-08-11", expires="2025-11-10")
+ANNEX_AMENDED = event("ProductListAmended", "us-eo14257-annex-ii", "2025-09-01", add=["8703"])
+STEEL_LIFTED = event("TariffLifted", "us-s232-steel-gb", "2025-10-01")
+WEIGHTS_CN = event(
+    "WeightsReported", "us-imports-2024", "2024-12-31", imposer="US", partner="CN", year=2024,
+    hs=["8517130000", "7208100000", "9503000000"], value_usd=[500.0, 100.0, 50.0], duty_usd=[0.0, 1.0, 0.0],
+)  # fmt: skip
+WEIGHTS_GB = event(
+    "WeightsReported", "us-imports-2024", "2024-12-31", imposer="US", partner="GB", year=2024,
+    hs=["7208100000", "8703230000"], value_usd=[100.0, 300.0], duty_usd=[0.0, 7.5],
+)  # fmt: skip
+
+
+def test_a_series_gives_on_each_of_its_days_the_levels_of_that_day() -> None:
+    changing = [
+        *LEDGER[:-2], TRUCE, SUSPENDED, EXTENDED, ANNEX_AMENDED, STEEL_LIFTED, WEIGHTS_EU, WEIGHTS_CA, WEIGHTS_CN,
+        WEIGHTS_GB,
+    ]  # fmt: skip
+    recorded = timeline(*changing)
+    retracted = next(r.position for r in recorded if r.fact.type == "TariffRateChanged")
+    retraction = Recorded(
+        Retracted(key="us-s232-steel", date=D("2025-06-04"), retracts=retracted, reason="Wrong", aggregate="*"),
+        len(recorded) + 1, 1, datetime(2025, 1, 2, tzinfo=UTC),
+    )  # fmt: skip
+    law = TariffLaw(World([*recorded, retraction], len(recorded) + 1))
+    series = level_series(law, "US", D("2025-01-01"), D("2026-06-30"))["series"]
+    days = sorted({row["date"] for row in series})
+    assert len(days) > 8
+    for day in days:
+        one = levels(law, "US", D(day))
+        expected = {level["target"]: level for level in [*one["levels"], {"target": "all", **one["all"]}]}
+        latest = {row["target"]: row for row in series if row["date"] <= day}
+        assert {target: {k: v for k, v in row.items() if k != "date"} for target, row in latest.items()} == expected
