@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # the catalogue is built on the first event decoded or writte
 NAMESPACE = uuid.UUID("6f1d6a36-5b1e-5d7c-9c1e-d1b1ed9e0000")
 PAGE = 10_000
 OPEN_ATTEMPTS = 5
-CREATION_RACES = ("concurrently updated", "duplicate key value")
+CREATION_RACES = ("concurrently updated", "duplicate key value", "already exists")
 """PostgreSQL's answers when two processes create or replace the same tables or functions at once."""
 SNAPSHOT_TOPIC = "ledger.snapshots:Snapshot"
 __all__ = ["BadAddress", "EventStore", "NoLedger", "StorageError", "redact", "settings"]
