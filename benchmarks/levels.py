@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.results import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 LOAD = ROOT / "examples" / "us-tariffs-2025" / "load"
 SECTION = "## Levels on the worked example"
@@ -69,18 +71,6 @@ def table(figures: list[tuple[str, str, float, float]], rows: int, runs: int) ->
     return "\n".join(lines) + "\n"
 
 
-def write(out: Path, section: str) -> None:
-    """Put `section` in place of the file's levels section, or at its end."""
-    text = out.read_text() if out.exists() else "# Benchmark results\n"
-    if SECTION in text:
-        before, _, after = text.partition(SECTION)
-        rest = after.split("\n## ", 1)
-        text = before + section + ("\n## " + rest[1] if len(rest) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    out.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.levels", description=__doc__.splitlines()[0])
     parser.add_argument("--db", help="a ledger holding the worked example (default: load it into a fresh one)")
@@ -98,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
         section = table(measure(db, args.runs), rows, args.runs)
     print(section)
     if args.out != "-":
-        write(Path(args.out), section)
+        replace_section(Path(args.out), SECTION, section)
 
 
 if __name__ == "__main__":

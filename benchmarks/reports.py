@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.results import replace_section
 from benchmarks.run import byte_compile, dipledger_command, machine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,18 +130,6 @@ def seconds(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f} s"
 
 
-def write(out: Path, section: str) -> None:
-    """Put `section` in place of this benchmark's section of the file, or at its end."""
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmark results\n"
-    if SECTION in text:
-        before, _, after = text.partition(SECTION)
-        rest = after.split("\n## ", 1)
-        text = before + section + ("\n## " + rest[1] if len(rest) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    out.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.reports", description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
@@ -159,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     section = table(found, args.events, args.runs, args.timeout)
     print(section)
     if args.out != "-":
-        write(Path(args.out), section)
+        replace_section(Path(args.out), SECTION, section)
 
 
 if __name__ == "__main__":
