@@ -73,24 +73,21 @@ def totals(browser: Any) -> dict[str, str]:
 
 
 def slide(page: Any, key: str) -> None:
-    """Press an arrow key on the known-at slider (which reloads the page there) and wait for the new page."""
+    """Press an arrow key on the known-at slider (which submits the form) and wait until the new page has loaded.
+
+    While the old document is being replaced, the driver may answer a question about it with any of several
+    errors ("stale element", "node does not belong to the document"); those mean "not yet", so they are
+    waited through rather than read as a failure."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    slider = page.find_element(By.ID, "known-at")
-    slider.send_keys(getattr(Keys, key))
-    WebDriverWait(page, 10).until(lambda _: _stale(slider))
-
-
-def _stale(element: Any) -> bool:
-    from selenium.common.exceptions import StaleElementReferenceException
-
-    try:
-        element.is_enabled()
-    except StaleElementReferenceException:
-        return True
-    return False
+    before = page.current_url
+    page.find_element(By.ID, "known-at").send_keys(getattr(Keys, key))
+    WebDriverWait(page, 10, ignored_exceptions=(WebDriverException,)).until(
+        lambda p: p.current_url != before and p.execute_script("return document.readyState") == "complete"
+    )
 
 
 def requests_made(page: Any) -> list[str]:
