@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventsourcing.persistence import IntegrityError, OperationalError
@@ -210,6 +210,19 @@ class Ledger:
             wanted = set(kinds)
             topics = [topic_of(cls) for cls in EVENT_TYPES.values() if cls.kind in wanted or cls.kind == "*"]
         return World(self.store.notifications(1, known_at, topics), known_at)
+
+    def dated_world(self, known_at: int, start: date, end: date) -> World:
+        """The events recorded up to `known_at` that are dated or announced from `start` to `end`,
+        retractions applied: what took effect in those days, without reading the rest."""
+        from domain import Retracted, World
+
+        return World(self.store.dated(start, end, known_at, [topic_of(Retracted)]), known_at)
+
+    def changes(self, known_at: int, start: date, end: date) -> dict[str, Any]:
+        """`projections.changes` from `start` to `end` as known at `known_at`."""
+        from ledger.projections import changes
+
+        return changes(self.dated_world(known_at, start, end), self.read_model(known_at), start, end)
 
     def read_model(self, known_at: int) -> ReadModel:
         """The persistent read model as known at `known_at`, brought up to date with the ledger first."""

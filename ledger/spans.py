@@ -129,6 +129,31 @@ def views_sql(table: str, mark: str) -> str:
     )
 
 
+def turned_sql(table: str, mark: str) -> str:
+    """The heads of the views of one kind that begin or end on a day from one to another, as known at a
+    position: parameters `(kind, position, position, first, last, first, last)`."""
+    return (
+        f"SELECT key, valid_from, valid_to, view FROM {table} WHERE kind = {mark} AND known_from <= {mark} "
+        f"AND known_to > {mark} AND substr(view, 1, 1) = '{{' "
+        f"AND (valid_from BETWEEN {mark} AND {mark} OR valid_to BETWEEN {mark} AND {mark})"
+    )
+
+
+Turn = tuple[str, date, dict[str, Any], dict[str, Any]]
+"""`(key, day, head before, head from that day)`: where an aggregate's view changes."""
+
+
+def turns(found: list[tuple[str, int, int, str]], first: int, last: int) -> list[Turn]:
+    """From the rows of `turned_sql`, each day from `first` to `last` on which a view's head gives way
+    to another, by key and day."""
+    ending = {(key, valid_to): view for key, _, valid_to, view in found if first <= valid_to <= last}
+    return sorted(
+        ((key, date.fromordinal(valid_from), orjson.loads(before), orjson.loads(view)))
+        for key, valid_from, _, view in found
+        if first <= valid_from <= last and (before := ending.get((key, valid_from))) is not None
+    )
+
+
 def parsed(found: list[tuple[str, str]], kind: str, as_of: date) -> list[dict[str, Any]]:
     """The stored `(key, view)` pieces as rows, by key: heads with their items put back, and what
     counts down by the day filled in."""
@@ -165,6 +190,12 @@ class DirectReadModel:
         day = as_of.toordinal()
         found = self.connection.execute(views_sql(TABLE, "?"), (kind, day, day, self.known_at, self.known_at))
         return parsed(found.fetchall(), kind, as_of)
+
+    def turned(self, kind: str, start: date, end: date) -> list[Turn]:
+        """Where the views of `kind` change from `start` to `end` (see `turns`)."""
+        first, last = start.toordinal(), end.toordinal()
+        params = (kind, self.known_at, self.known_at, first, last, first, last)
+        return turns(self.connection.execute(turned_sql(TABLE, "?"), params).fetchall(), first, last)
 
     def close(self) -> None:
         self.connection.close()

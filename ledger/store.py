@@ -14,7 +14,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
@@ -191,6 +191,27 @@ class EventStore(Application):
             if len(page) < PAGE:
                 return
             start = page[-1].id + 1
+
+    def dated(self, start: date, end: date, stop: int, always: Sequence[str] = ()) -> Iterator[Recorded]:
+        """The events up to position `stop` dated or announced from `start` to `end` (inclusive), those
+        of the topics `always`, and any written under an earlier catalogue version (its fields are
+        known only once upcast), in position order: chosen by the database from the stored JSON, so
+        that the events of other days are never decoded."""
+        field = self.backend.state_text
+        day, announced, version = field("event", "date"), field("event", "announced"), field("v")
+        among = f" OR topic IN ({', '.join('?' * len(always))})" if always else ""
+        sql = self.backend.statement(
+            f"SELECT {self.backend.position} AS id, originator_version, topic, state FROM {{events}} "
+            f"WHERE {self.backend.position} <= ? AND ({day} BETWEEN ? AND ? OR {announced} BETWEEN ? AND ? "
+            f"OR {version} IS NULL OR {version} <> ?{among}) ORDER BY {self.backend.position}",
+            events=self.backend.events,
+        )
+        window = (start.isoformat(), end.isoformat())
+        with self.backend.reading() as cursor:
+            cursor.execute(sql, (stop, *window, *window, str(CURRENT), *always))
+            rows = cursor.fetchall()
+        for r in rows:
+            yield decode(r["id"], r["originator_version"], r["topic"], bytes(r["state"]))
 
     def _page(self, cursor: Any, start: int, stop: int | None, topics: Sequence[str]) -> list[Any]:
         """`recorder.select_notifications` read through a cursor of this process's write transaction."""

@@ -252,12 +252,12 @@ def changes(
     db: Db = None,
 ) -> None:
     """What took effect or was agreed between two days, grouped by aggregate."""
-    from ledger import projections
 
     first, last = parse_day(start, "--from"), parse_day(end, "--to")
     if last < first:
         raise fail("--to is before --from")
-    answer = projections.changes(known_world(db, known_at), first, last)
+    with ledger(db) as opened:
+        answer = opened.changes(opened.resolve_known_at(known_at), first, last)
     if fmt is ChangesFormat.md:
         from ledger.reports.markdown import changes as markdown_changes
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ledger.projections.views import folded, header
 
 if TYPE_CHECKING:
     from domain import World
+    from ledger.projections.views import Spanned
 
 
 def keys(world: World, kind: str | None = None, match: str | None = None) -> dict[str, Any]:
@@ -67,12 +68,13 @@ def replay(world: World, as_of: date, key: str | None = None) -> dict[str, Any]:
     return {**header(world, as_of), "events": [r.entry() for r in events], "state": dict(state)}
 
 
-def changes(world: World, start: date, end: date) -> dict[str, Any]:
+def changes(world: World, source: Spanned, start: date, end: date) -> dict[str, Any]:
     """What took effect between `start` and `end` (inclusive), by aggregate, in date order: the events
     dated in the window; measures announced in it (marked `"effect": "announced"`, with the day they
     take effect, as they charge nothing yet); and what no event dates but time brings about (a truce
     expiring, a suspension ending and the rate it brings back). Each entry says the day it took
-    effect in `on`."""
+    effect in `on`. `world` needs only the events dated or announced in the window
+    (`Ledger.dated_world`); what time brings about is read from the views of the read model `source`."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for recorded in (r for timeline in world.timelines.values() for r in timeline):
         fact = recorded.fact
@@ -81,7 +83,7 @@ def changes(world: World, start: date, end: date) -> dict[str, Any]:
         elif fact.creates and start <= fact.start <= end:
             entry = {**recorded.entry(), "on": fact.start.isoformat(), "effect": "announced"}
             groups[recorded.kind, fact.key].append({**entry, "in_force_from": fact.date.isoformat()})
-    for kind, key, entry in _brought_about(world, start, end):
+    for kind, key, entry in _brought_about(source, start, end):
         groups[kind, key].append(entry)
     ordered = sorted(
         ((kind, key), sorted(events, key=lambda e: (e["on"], e["position"] or 0)))
@@ -96,52 +98,26 @@ def changes(world: World, start: date, end: date) -> dict[str, Any]:
     }
 
 
-def _brought_about(world: World, start: date, end: date) -> list[tuple[str, str, dict[str, Any]]]:
+def _brought_about(source: Spanned, start: date, end: date) -> list[tuple[str, str, dict[str, Any]]]:
     """Changes in the window that no event is dated on: a truce's expiry, and the end of a suspension
     (by its `until`, or with its truce), with the status and rate it leaves."""
-    from domain.suspension import SuspensionTerms
-
-    found: list[tuple[str, str, dict[str, Any]]] = []
-    for (kind, key), timeline in world.timelines.items():
-        if kind == "Truce":
-            view = _view(world, kind, key, end)
-            if (
-                view is not None
-                and view["status"] == "expired"
-                and start.isoformat() <= view["expires"] <= end.isoformat()
-            ):
-                found.append((kind, key, _derived("TruceExpired", key, view["expires"], {"expires": view["expires"]})))
-            continue
-        suspensions = [r.fact for r in timeline if isinstance(r.fact, SuspensionTerms)]
-        if not any(fact.truce or (fact.until and start <= fact.until <= end) for fact in suspensions):
-            continue  # only a suspension ends with no event dated on its end: on its `until`, or its truce's end
-        # Where a suspension may end is read from the view on each day it can change in the window:
-        # a day of the measure's own events or of the truces it is suspended under.
-        truces = {fact.truce for fact in suspensions if fact.truce}
-        days = {r.fact.date for r in timeline}
-        days |= {r.fact.date for truce in truces for r in world.timelines.get(("Truce", truce), ())}
-        looked = {start - timedelta(days=1)} | {d for d in days if start <= d <= end}
-        ends = set()
-        for day in looked:
-            view = _view(world, kind, key, day)
-            if view is not None and view.get("suspended_until"):
-                ends.add(date.fromisoformat(view["suspended_until"]))
-        for day in sorted(d for d in ends if start <= d <= end):
-            before, after = _view(world, kind, key, day - timedelta(days=1)), _view(world, kind, key, day)
-            if before is None or after is None or before["status"] != "suspended" or after["status"] == "suspended":
+    first, last = start.isoformat(), end.isoformat()
+    found = [
+        ("Truce", view["key"], _derived("TruceExpired", view["key"], view["expires"], {"expires": view["expires"]}))
+        for view in source.views("Truce", end)
+        if view["status"] == "expired" and first <= view["expires"] <= last
+    ]
+    for kind in ("TariffMeasure", "ExportControl"):
+        for key, day, before, after in source.turned(kind, start, end):
+            if before["status"] != "suspended" or after["status"] == "suspended":
                 continue
             if before.get("suspended_until") != day.isoformat():
-                continue
+                continue  # lifted or ended by an event of that day, which is listed itself
             said = {"status": after["status"]}
             if "rate_pct" in after:
                 said["rate_pct"] = after["rate_pct"]
             found.append((kind, key, _derived("SuspensionEnded", key, day.isoformat(), said)))
     return found
-
-
-def _view(world: World, kind: str, key: str, day: date) -> dict[str, Any] | None:
-    state = world.state(kind, key, day)
-    return state.view(day, world.truce_end) if state is not None else None
 
 
 def _derived(what: str, key: str, day: str, said: dict[str, Any]) -> dict[str, Any]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ledger.collector import paused
+
+if TYPE_CHECKING:
+    from ledger.spans import Turn
 
 
 class Views(Protocol):
@@ -14,6 +17,12 @@ class Views(Protocol):
     known_at: int
 
     def views(self, kind: str, as_of: date) -> list[dict[str, Any]]: ...
+
+
+class Spanned(Views, Protocol):
+    """The persistent read model, which also knows the days on which views change."""
+
+    def turned(self, kind: str, start: date, end: date) -> list[Turn]: ...
 
 
 ACTIVE = ("announced", "in_force", "suspended")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ledger.spans import parsed
+from ledger.spans import Turn, parsed, turns
 
 if TYPE_CHECKING:
     from ledger.read_model.tables import Row, SpanRecorder
@@ -22,6 +22,11 @@ class ReadModel:
     def views(self, kind: str, as_of: date) -> list[dict[str, Any]]:
         """The view of every aggregate of `kind` on `as_of`, by key."""
         return parsed(self.recorder.views(kind, as_of.toordinal(), self.known_at), kind, as_of)
+
+    def turned(self, kind: str, start: date, end: date) -> list[Turn]:
+        """Where the views of `kind` change from `start` to `end` (`ledger.spans.turns`)."""
+        first, last = start.toordinal(), end.toordinal()
+        return turns(self.recorder.turned(kind, first, last, self.known_at), first, last)
 
 
 def spans_of(rows: Iterable[Row]) -> list[tuple[str, str, int, int, int, int, str]]:

@@ -14,7 +14,7 @@ import orjson
 from eventsourcing.persistence import IntegrityError, PersistenceError, Tracking
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
-from ledger.spans import FOREVER, MAPPED, NAME, QUERY_INDEX, REFS, TABLE, views_sql
+from ledger.spans import FOREVER, MAPPED, NAME, QUERY_INDEX, REFS, TABLE, turned_sql, views_sql
 from ledger.store import OPEN_ATTEMPTS, StorageError
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ class SpanRecorder(Protocol):
     def open_spans(self, kind: str, key: str) -> list[Held]: ...
     def referrers(self, truce: str) -> list[tuple[str, str]]: ...
     def top(self) -> int: ...
+    def turned(self, kind: str, first: int, last: int, position: int) -> list[tuple[str, int, int, str]]: ...
     def change_days(self) -> list[int]: ...
     def write(self, start: int, batch: Batch) -> None: ...
     def views(self, kind: str, day: int, position: int) -> list[tuple[str, str]]: ...
@@ -98,6 +99,12 @@ class Spans:
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(views_sql(self.table, self.mark), (kind, day, day, position, position))
             return [(r["key"], r["view"]) for r in cursor.fetchall()]
+
+    def turned(self, kind: str, first: int, last: int, position: int) -> list[tuple[str, int, int, str]]:
+        """The rows of `turned_sql`: heads of `kind` that begin or end from day `first` to `last`."""
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(turned_sql(self.table, self.mark), (kind, position, position, first, last, first, last))
+            return [(r["key"], r["valid_from"], r["valid_to"], r["view"]) for r in cursor.fetchall()]
 
     def change_days(self) -> list[int]:
         """Every day (an ordinal) on which some span starts: the days a view may change."""

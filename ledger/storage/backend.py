@@ -149,6 +149,11 @@ class Backend(ABC):
     def among(self, ids: Sequence[uuid.UUID]) -> tuple[str, tuple[Any, ...]]:
         """A condition that a row's `originator_id` is one of `ids`, and its parameters."""
 
+    @abstractmethod
+    def state_text(self, *path: str) -> str:
+        """An SQL expression for the text of the stored state's JSON at `path` (NULL where absent), so
+        that a query can choose events by a field without decoding the others."""
+
     # Guards ----------------------------------------------------------------------------------------
 
     @abstractmethod

@@ -164,6 +164,10 @@ class PostgresBackend(Backend):
         )
         return sql, (list(wanted), list(wanted.values()))
 
+    def state_text(self, *path: str) -> str:
+        # braces doubled: the statement is formatted once more with the ledger's table names
+        return f"(convert_from(state, 'UTF8')::jsonb #>> '{{{{{','.join(path)}}}}}')"
+
     def among(self, ids: Sequence[uuid.UUID]) -> tuple[str, tuple[Any, ...]]:
         return "originator_id = ANY(%s)", (list(ids),)
 

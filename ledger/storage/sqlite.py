@@ -105,6 +105,9 @@ class SQLiteBackend(Backend):
         )
         return sql, tuple(value for id_, since in wanted.items() for value in (_hex(id_), since))
 
+    def state_text(self, *path: str) -> str:
+        return f"CAST(json_extract(CAST(state AS TEXT), '$.{'.'.join(path)}') AS TEXT)"
+
     def among(self, ids: Sequence[uuid.UUID]) -> tuple[str, tuple[Any, ...]]:
         return f"originator_id IN ({','.join('?' * len(ids))})", tuple(_hex(id_) for id_ in ids)
 

@@ -134,7 +134,7 @@ class Reader:
         return projections.replay(self.ledger.world(axes.known_at), axes.as_of, key)
 
     def changes(self, start: date, end: date, known_at: int) -> dict[str, Any]:
-        return projections.changes(self.ledger.world(known_at), start, end)
+        return self.ledger.changes(known_at, start, end)
 
     def log(self, known_at: int) -> dict[str, Any]:
         return {"known_at": known_at, "events": self.ledger.log(known_at)}

@@ -137,3 +137,42 @@ def test_an_address_with_no_ledger_is_told_apart(db: str) -> None:
         backend_for(db).check_exists()
     with pytest.raises(NoLedger):
         backend_for("memory:").check_exists()
+
+
+def test_the_database_chooses_events_by_a_field_of_their_stored_json(store: EventStore) -> None:
+    """`state_text` lets `EventStore.dated` pick the events of some days, and those of another catalogue
+    version, without decoding the rest."""
+    backend = store.backend
+
+    def state(day: str, version: int = 2, announced: str | None = None) -> bytes:
+        extra = f',"announced":"{announced}"' if announced else ""
+        return f'{{"recorded_at":"2025-01-01T00:00:00+00:00","v":{version},"event":{{"date":"{day}"{extra}}}}}'.encode()
+
+    written = [  # day, catalogue version, announced
+        ("2025-05-31", 2, None),
+        ("2025-06-01", 2, None),
+        ("2025-06-30", 2, None),
+        ("2025-07-01", 2, None),
+        ("2025-07-15", 2, "2025-06-15"),
+        ("2025-01-01", 1, None),
+    ]
+    with backend.writing() as cursor:
+        positions = backend.insert_events(
+            cursor,
+            [
+                (aggregate_id("Truce", "x"), n, "tests:Row", state(day, v, ann))
+                for n, (day, v, ann) in enumerate(written, 1)
+            ],
+        )
+    sql = backend.statement(
+        f"SELECT {backend.position} AS id FROM {{events}} WHERE {backend.state_text('event', 'date')} "
+        f"BETWEEN ? AND ? ORDER BY {backend.position}",
+        events=backend.events,
+    )
+    with backend.reading() as cursor:
+        cursor.execute(sql, ("2025-06-01", "2025-06-30"))
+        assert [r["id"] for r in cursor.fetchall()] == list(positions[1:3])
+        cursor.execute(
+            backend.statement(f"SELECT {backend.state_text('v')} AS v FROM {{events}}", events=backend.events)
+        )
+        assert [r["v"] for r in cursor.fetchall()] == ["2", "2", "2", "2", "2", "1"]
