@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -11,9 +12,9 @@ from ledger.collector import paused
 from ledger.reports.words import describe
 
 if TYPE_CHECKING:
-    from domain import World
     from ledger.application import Ledger
     from ledger.projections import Views
+    from ledger.tariff_law import TariffLaw
 
 WINDOW_DAYS = 30
 """Statements, allegations and changes are those of the last 30 days up to the as-of day."""
@@ -84,33 +85,62 @@ class Report:
 @paused
 def gather(ledger: Ledger, as_of: date, known_at: int, with_charts: bool = False) -> Report:
     """The report of `as_of` as the ledger knew it at position `known_at` (with inline SVG charts): the
-    views from the read model, as the queries read them; trade flows and what changed from the events."""
+    views from the read model, as the queries read them; trade flows folded from their events; what
+    changed from the events of the window; levels where trade weights are recorded. Trade flows and
+    charts are worked out aside (`ledger.aside`) while the rest is gathered."""
+    from ledger import aside
     from ledger.integrity import head_digest
 
-    world = ledger.world(known_at)
-    source = ledger.read_model(known_at)
-    report = compose(source, world, as_of, ledger.head(), head_digest(ledger, known_at))
-    report.levels = weighted_levels(world, as_of)
-    if with_charts:
-        report.charts = draw_charts(source, world, as_of, [answer["imposer"] for answer in report.levels])
+    source = ledger.read_model(known_at)  # brought up to date before the parts aside read it
+    flows = aside.start(ledger, trade_flows, known_at, as_of)
+    drawn = aside.start(ledger, inline_charts, known_at, as_of) if with_charts else dict
+    window = ledger.changes(known_at, as_of - timedelta(days=WINDOW_DAYS - 1), as_of)
+    law = weighed_law(ledger, known_at)
+    report = compose(source, flows, window, as_of, ledger.head(), head_digest(ledger, known_at))
+    report.levels = weighted_levels(law, as_of) if law is not None else []
+    report.charts = drawn()
     return report
 
 
-def weighted_levels(world: World, as_of: date) -> list[dict[str, Any]]:
+def trade_flows(ledger: Ledger, known_at: int, as_of: date) -> list[dict[str, Any]]:
+    """The trade flows reported by `as_of`, as known at `known_at`."""
+    return list(projections.trade_flows(ledger.world(known_at, ["TradeFlow"]), as_of)["trade_flows"])
+
+
+def inline_charts(ledger: Ledger, known_at: int, as_of: date) -> dict[str, str]:
+    """Every chart of the report as inline SVG (`draw_charts`)."""
+    law = weighed_law(ledger, known_at)
+    return draw_charts(ledger.read_model(known_at), law, as_of, weighed(law) if law is not None else [])
+
+
+def weighed_law(ledger: Ledger, known_at: int) -> TariffLaw | None:
+    """The tariff law as known at `known_at` if trade weights are recorded (None: no levels to give),
+    so that a ledger without weights never folds its tariff layers for them."""
+    from ledger.tariff_law import KINDS, TariffLaw
+
+    if not ledger.world(known_at, ["TradeWeights"]).timelines:
+        return None
+    return TariffLaw(ledger.world(known_at, KINDS))
+
+
+def weighed(law: TariffLaw) -> list[str]:
+    """The imposers whose imports are weighed."""
+    return sorted({state.imposer for state in law.world.states("TradeWeights", date.max)})  # type: ignore[attr-defined]
+
+
+def weighted_levels(law: TariffLaw, as_of: date) -> list[dict[str, Any]]:
     """The levels of every imposer with weights recorded, as of `as_of`."""
-    from ledger.tariff_law import TariffLaw, levels
+    from ledger.tariff_law import levels
 
-    law = TariffLaw(world)
-    imposers = sorted({state.imposer for state in world.states("TradeWeights", date.max)})  # type: ignore[attr-defined]
-    return [levels(law, imposer, as_of) for imposer in imposers]
+    return [levels(law, imposer, as_of) for imposer in weighed(law)]
 
 
-def draw_charts(source: Views, world: World, as_of: date, weighed: list[str] | None = None) -> dict[str, str]:
+def draw_charts(source: Views, law: TariffLaw | None, as_of: date, weighed: list[str] | None = None) -> dict[str, str]:
     """The charts as inline SVG, on one time axis from the first tariff or control to `as_of`: tariff
-    totals, control status, and the levels of each imposer in `weighed`."""
+    totals, control status, and the levels of each imposer in `weighed` (by `law`)."""
     from ledger.projections.over_time import first_day, held
     from ledger.reports import charts, series
-    from ledger.tariff_law import TariffLaw, level_series
+    from ledger.tariff_law import level_series
 
     tariffs, controls = held(source, "TariffMeasure"), held(source, "ExportControl")
     start = first_day([*tariffs, *controls], as_of)
@@ -118,9 +148,9 @@ def draw_charts(source: Views, world: World, as_of: date, weighed: list[str] | N
         "tariffs": charts.draw_tariffs(series.tariff_series(tariffs, start, as_of), start, as_of),
         "controls": charts.draw_controls(series.control_bars(controls, start, as_of), start, as_of),
     }
-    law = TariffLaw(world)
-    for imposer in weighed or ():
-        drawn[f"levels-{imposer}"] = charts.level_chart(level_series(law, imposer, start, as_of), start, as_of)
+    if law is not None:
+        for imposer in weighed or ():
+            drawn[f"levels-{imposer}"] = charts.level_chart(level_series(law, imposer, start, as_of), start, as_of)
     return {name: charts.inline_svg(figure, name) for name, figure in drawn.items()}
 
 
@@ -131,9 +161,18 @@ def _ended(truce: dict[str, Any]) -> str | None:
     return str(truce.get("terminated") or truce["expires"])
 
 
-def compose(source: Views, world: World, as_of: date, head: int, digest: str) -> Report:
+def compose(
+    source: Views,
+    flows: Callable[[], list[dict[str, Any]]],
+    window: dict[str, Any],
+    as_of: date,
+    head: int,
+    digest: str,
+) -> Report:
     """Every section of the report, each fact with the numbers of its sources (`refs`): the views of the
-    day from `source`, trade flows and the changes of the window from `world`."""
+    day from `source`, the trade flows `flows()` gives (asked for only once the sections before them
+    are composed, as they may be worked out aside meanwhile), and what changed from `window` (a
+    `changes` answer)."""
     citations = Citations()
 
     def cited(row: dict[str, Any], sources: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -151,10 +190,10 @@ def compose(source: Views, world: World, as_of: date, head: int, digest: str) ->
     controls = [cited(row) for row in projections.controls(source, as_of)["controls"]]
     truces = [cited(row) for row in projections.truces(source, as_of)["truces"]]
     negotiations = [_negotiation(row, cited) for row in projections.negotiations(source, as_of)["negotiations"]]
-    trade_flows = [cited(row) for row in projections.trade_flows(world, as_of)["trade_flows"]]
+    trade_flows = [cited(row) for row in flows()]
 
-    start = as_of - timedelta(days=WINDOW_DAYS - 1)
-    changes = changed(projections.changes(world, start, as_of), citations)
+    start = date.fromisoformat(window["from"])
+    changes = changed(window, citations)
     allegations = [entry for entry in changes if entry["type"] == "ViolationAlleged"]
     statements = [entry for entry in changes if entry["type"] == "PositionStated"]
     return Report(
