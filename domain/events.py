@@ -13,7 +13,7 @@ import orjson
 from pydantic import BeforeValidator, Field, ValidationError
 
 from domain.errors import InputError
-from domain.values import Day, Model, Slug, Source, Text
+from domain.values import Day, Model, Slug, Source, Text, trusted
 
 EVENT_TYPES: dict[str, type[Fact]] = {}
 """Every event type of the catalogue, by name."""
@@ -58,7 +58,7 @@ class Fact(Model):
     sources: list[Source] = Field(default_factory=list, max_length=50, json_schema_extra={"default": []})
     """A factory, not `= []`: pydantic deep-copies a mutable default for every event that lacks it."""
     note: Text | None = None
-    id: Annotated[str, BeforeValidator(_event_id)] | None = None
+    id: Annotated[str, BeforeValidator(trusted(_event_id))] | None = None
     recorded_by: Text | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
