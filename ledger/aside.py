@@ -51,11 +51,13 @@ def _answer(process: subprocess.Popen[bytes]) -> Any:
 
 def _main() -> None:
     from ledger.application import Ledger
+    from ledger.collector import collector_paused
 
     address, work, args = pickle.loads(sys.stdin.buffer.read())
     ledger = Ledger(address, create=False)
     try:
-        answer: tuple[bool, Any] = (False, work(ledger, *args))
+        with collector_paused():  # a part is bulk work, as the answer it is part of
+            answer: tuple[bool, Any] = (False, work(ledger, *args))
     except Exception as error:  # handed back, to be raised where the part was asked for
         answer = (True, error)
     finally:
