@@ -71,8 +71,9 @@ HOW_TO_READ = """\
   (decoding each, walking every aggregate's valid time, writing the spans and their index; the
   writing runs in a second thread beside the projecting, so the machine's second core counts).
   Wall time. Two baselines read the same notifications, in one thread: decoding each into its
-  catalogue event (what any reader of the ledger pays), and a bare `json.loads` of each state. The
-  three are timed in turn, three times over, and each side's best time counts.
+  catalogue event (what any reader of the ledger pays, and what the target is judged against), and,
+  for reference, a bare `json.loads` of each state, which builds no event. The three are timed in
+  turn, three times over, and each side's best time counts.
 - **CLI start**: wall time of whole processes, median of the runs, the package byte-compiled first as
   an install does. Standard output is a pipe, so `tariffs` prints its plain-text table; on a terminal
   rich draws boxes, which loads rich (about 20 ms more). Both `tariffs` timings find the read
@@ -379,9 +380,9 @@ def measure_rebuild(report: Report, db: str, events: int, backend: str) -> None:
             as_json = min(as_json, time.perf_counter() - started)
     finally:
         opened.close()
-    for baseline, seconds in (
-        ("reading the notifications and decoding each into its event (`EventStore.notifications`)", into_events),
-        ("reading the notifications and `json.loads` of each state (no event built)", as_json),
+    for baseline, seconds, judged in (
+        ("reading the notifications and decoding each into its event (`EventStore.notifications`)", into_events, True),
+        ("reading the notifications and `json.loads` of each state (no event built; for reference)", as_json, False),
     ):
         ratio = seconds / rebuilt
         report.add(
@@ -392,8 +393,8 @@ def measure_rebuild(report: Report, db: str, events: int, backend: str) -> None:
                 rate(events, rebuilt),
                 f"{baseline}: {rate(decoded if seconds is into_events else loaded, seconds)}",
                 f"{ratio:.2f}×",
-                "≥ 0.5×",
-                verdict(ratio >= 0.5),
+                "≥ 0.5×" if judged else "—",
+                verdict(ratio >= 0.5) if judged else "—",
             )
         )
 
