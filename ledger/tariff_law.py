@@ -3,8 +3,8 @@ product lists — each for one `(as_of, known_at)` pair, folded from the ledger 
 
 from __future__ import annotations
 
-import operator
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -170,23 +170,30 @@ def level_series(
     law: TariffLaw, imposer: str, start: date, end: date, targets: list[str] | None = None, weights: str | None = None
 ) -> dict[str, Any]:
     """The levels from `start` to `end`: a row for each partner (and `all`) on the first day and on each
-    day its level changes. Levels are weighed only on the days a layer may change (`TariffLaw.layers_over`)."""
-    from ledger.levels import levels as weighted
+    day its level changes. Levels are weighed only on the days a layer may change (`TariffLaw.layers_over`),
+    and then only those of the partners a layer that came or went falls on."""
+    from ledger.levels import Level, level
 
     held = _required(law, imposer, weights)
     partners = _weighed(held, targets) or held.partners
     series: list[dict[str, Any]] = []
     last: dict[str, dict[str, Any]] = {}
+    weighed: dict[str, Level | None] = {}
+    """Each partner's level as last weighed (None: the weights hold none of its goods)."""
     previous: list[Layer] | None = None
     for day, layers in law.layers_over(imposer, start, end):
-        if previous is not None and len(layers) == len(previous) and all(map(operator.is_, layers, previous)):
-            continue  # the same layers weigh the same
+        moved = partners if previous is None else _fallen_on(held, _came_or_went(previous, layers), partners)
         previous = layers
-        found, whole = weighted(held, layers, partners)
-        for level in [*found, whole]:
-            row = level.row()
-            if last.get(level.target) != row:
-                last[level.target] = row
+        if not moved:
+            continue  # the same layers on each partner weigh the same
+        weighed.update((partner, level(held, layers, partner)) for partner in moved)
+        found = [known for partner in partners if (known := weighed[partner]) is not None]
+        # all partners together, added up as `ledger.levels.levels` adds them
+        whole = Level("all", sum(f.value_usd for f in found), sum(f.added for f in found), sum(f.duty for f in found))
+        for level_of in [*found, whole]:
+            row = level_of.row()
+            if last.get(level_of.target) != row:
+                last[level_of.target] = row
                 series.append({"date": day.isoformat(), **row})
     return {
         "from": start.isoformat(),
@@ -196,6 +203,25 @@ def level_series(
         "weights": held.key,
         "series": series,
     }
+
+
+def _came_or_went(before: list[Layer], after: list[Layer]) -> list[Layer]:
+    """The layers in one day's list and not the other's, by identity: a series meets the same layer
+    objects from day to day (`TariffLaw.layer`). The others keep their order, each the layer of its
+    own measure, so a partner none of these fall on is weighed from the same layers in the same order."""
+    count = Counter(map(id, before))
+    count.subtract(map(id, after))
+    return [layer for layer in {id(layer): layer for layer in [*before, *after]}.values() if count[id(layer)]]
+
+
+def _fallen_on(held: Weights, layers: list[Layer], partners: list[str]) -> list[str]:
+    """The partners, in order, whose level any of `layers` may change: those it applies to."""
+    moved = []
+    for partner in partners:
+        found = held.of(partner)
+        if found is not None and any(layer.in_effect() and held.falls_on(layer, found[0]) for layer in layers):
+            moved.append(partner)
+    return moved
 
 
 def product_list(law: TariffLaw, key: str, as_of: date) -> dict[str, Any]:
