@@ -3,6 +3,7 @@ product lists — each for one `(as_of, known_at)` pair, folded from the ledger 
 
 from __future__ import annotations
 
+import operator
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator
@@ -19,6 +20,9 @@ from domain.timeline import Course, counts_from
 if TYPE_CHECKING:
     from domain import World
     from ledger.levels import Weights
+
+Made = dict[int, tuple[list[frozenset[str] | None], Layer]]
+"""The layer last made of each view of a series, by the view's identity, with the lists' codes it took."""
 
 KINDS = ("TariffMeasure", "ProductList", "Truce", "TradeWeights")
 """What these answers read; negotiations, controls and trade flows are never decoded for them."""
@@ -98,9 +102,19 @@ class TariffLaw:
             if kind == "ProductList"
             for r in timeline
         )
+        made: Made = {}
         for day in [start, *sorted(day for day in days if start < day <= end)]:
             views = [views[i - 1] for steps, views in courses if (i := bisect_right(steps, day))]
-            yield day, [self.layer(view, day) for view in views if view is not None]
+            yield day, [self._layer_again(view, day, made) for view in views if view is not None]
+
+    def _layer_again(self, view: dict[str, Any], day: date, made: Made) -> Layer:
+        """`layer(view, day)`, the one made before of the same view while its lists' codes are the same:
+        a view is the same on most days of a series, and `layer` reads it whole to tell."""
+        codes = [self.codes(name, day) for name in (*(view.get("hs_lists") or ()), *(view.get("exempt_lists") or ()))]
+        before = made.get(id(view))
+        if before is None or any(map(operator.is_not, before[0], codes)):
+            before = made[id(view)] = codes, self.layer(view, day)
+        return before[1]
 
     def weights(self, imposer: str, key: str | None = None) -> Weights | None:
         """The weights `key`, or the latest year's of `imposer` (None when the ledger holds none)."""
