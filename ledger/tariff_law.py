@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import operator
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,9 @@ from domain.timeline import Course, counts_from
 if TYPE_CHECKING:
     from domain import World
     from ledger.levels import Weights
+
+Made = dict[int, tuple[list[frozenset[str] | None], Layer]]
+"""The layer last made of each view of a series, by the view's identity, with the lists' codes it took."""
 
 KINDS = ("TariffMeasure", "ProductList", "Truce", "TradeWeights")
 """What these answers read; negotiations, controls and trade flows are never decoded for them."""
@@ -98,9 +102,19 @@ class TariffLaw:
             if kind == "ProductList"
             for r in timeline
         )
+        made: Made = {}
         for day in [start, *sorted(day for day in days if start < day <= end)]:
             views = [views[i - 1] for steps, views in courses if (i := bisect_right(steps, day))]
-            yield day, [self.layer(view, day) for view in views if view is not None]
+            yield day, [self._layer_again(view, day, made) for view in views if view is not None]
+
+    def _layer_again(self, view: dict[str, Any], day: date, made: Made) -> Layer:
+        """`layer(view, day)`, the one made before of the same view while its lists' codes are the same:
+        a view is the same on most days of a series, and `layer` reads it whole to tell."""
+        codes = [self.codes(name, day) for name in (*(view.get("hs_lists") or ()), *(view.get("exempt_lists") or ()))]
+        before = made.get(id(view))
+        if before is None or any(map(operator.is_not, before[0], codes)):
+            before = made[id(view)] = codes, self.layer(view, day)
+        return before[1]
 
     def weights(self, imposer: str, key: str | None = None) -> Weights | None:
         """The weights `key`, or the latest year's of `imposer` (None when the ledger holds none)."""
@@ -170,23 +184,30 @@ def level_series(
     law: TariffLaw, imposer: str, start: date, end: date, targets: list[str] | None = None, weights: str | None = None
 ) -> dict[str, Any]:
     """The levels from `start` to `end`: a row for each partner (and `all`) on the first day and on each
-    day its level changes. Levels are weighed only on the days a layer may change (`TariffLaw.layers_over`)."""
-    from ledger.levels import levels as weighted
+    day its level changes. Levels are weighed only on the days a layer may change (`TariffLaw.layers_over`),
+    and then only those of the partners a layer that came or went falls on."""
+    from ledger.levels import Level, level
 
     held = _required(law, imposer, weights)
     partners = _weighed(held, targets) or held.partners
     series: list[dict[str, Any]] = []
     last: dict[str, dict[str, Any]] = {}
+    weighed: dict[str, Level | None] = {}
+    """Each partner's level as last weighed (None: the weights hold none of its goods)."""
     previous: list[Layer] | None = None
     for day, layers in law.layers_over(imposer, start, end):
-        if previous is not None and len(layers) == len(previous) and all(map(operator.is_, layers, previous)):
-            continue  # the same layers weigh the same
+        moved = partners if previous is None else _fallen_on(held, _came_or_went(previous, layers), partners)
         previous = layers
-        found, whole = weighted(held, layers, partners)
-        for level in [*found, whole]:
-            row = level.row()
-            if last.get(level.target) != row:
-                last[level.target] = row
+        if not moved:
+            continue  # the same layers on each partner weigh the same
+        weighed.update((partner, level(held, layers, partner)) for partner in moved)
+        found = [known for partner in partners if (known := weighed[partner]) is not None]
+        # all partners together, added up as `ledger.levels.levels` adds them
+        whole = Level("all", sum(f.value_usd for f in found), sum(f.added for f in found), sum(f.duty for f in found))
+        for level_of in [*found, whole]:
+            row = level_of.row()
+            if last.get(level_of.target) != row:
+                last[level_of.target] = row
                 series.append({"date": day.isoformat(), **row})
     return {
         "from": start.isoformat(),
@@ -196,6 +217,25 @@ def level_series(
         "weights": held.key,
         "series": series,
     }
+
+
+def _came_or_went(before: list[Layer], after: list[Layer]) -> list[Layer]:
+    """The layers in one day's list and not the other's, by identity: a series meets the same layer
+    objects from day to day (`TariffLaw.layer`). The others keep their order, each the layer of its
+    own measure, so a partner none of these fall on is weighed from the same layers in the same order."""
+    count = Counter(map(id, before))
+    count.subtract(map(id, after))
+    return [layer for layer in {id(layer): layer for layer in [*before, *after]}.values() if count[id(layer)]]
+
+
+def _fallen_on(held: Weights, layers: list[Layer], partners: list[str]) -> list[str]:
+    """The partners, in order, whose level any of `layers` may change: those it applies to."""
+    moved = []
+    for partner in partners:
+        found = held.of(partner)
+        if found is not None and any(layer.in_effect() and held.falls_on(layer, found[0]) for layer in layers):
+            moved.append(partner)
+    return moved
 
 
 def product_list(law: TariffLaw, key: str, as_of: date) -> dict[str, Any]:

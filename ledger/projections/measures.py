@@ -73,7 +73,7 @@ class TariffLayers:
         """`row` if the answer counts it in totals; list it in `shown` if the answer does."""
         if row is None or not self._admits(row):
             return None
-        named = {p.casefold() for p in row["products"]}
+        named = {p.casefold() for p in row["products"]} if row["products"] else set()
         self.labels |= named
         if self.wanted and not all_goods(row) and self.wanted not in named:
             return None
@@ -115,8 +115,8 @@ class TariffLayers:
         if self.target:
             self._stale.add((by, self.target))
             return
-        if row["target"] in (EVERY, EU):  # a group's layer may fall on any pair of its imposer
-            self._stale.update((by, on) for on in self._counted[by])
+        if row["target"] in (EVERY, EU):  # a group's layer falls on those pairs of its imposer it names
+            self._stale.update((by, on) for on in self._counted[by] if falls_on(row, on))
         self._stale.add((by, row["target"]))
 
     def _total(self, by: str, on: str) -> float | None:
@@ -128,7 +128,8 @@ class TariffLayers:
             (key, row)
             for own in {on, EVERY, EU}  # a layer falls only on its own target or, on a group, a member's
             for key, row in layers.get(own, {}).items()
-            if falls_on(row, on)
+            # most layers are on the pair's own target and spare no one: they fall on it, no need to ask
+            if (own == on != by and not row.get("exempt_targets")) or falls_on(row, on)
         )
         if self.wanted:
             programs = {row.get("program") or key for key, row in falling}
@@ -164,7 +165,7 @@ def tariffs(
 
 
 def _summed(row: Row) -> tuple[Any, ...]:
-    return tuple(row.get(name) for name in SUMMED)
+    return tuple(map(row.get, SUMMED))
 
 
 def all_goods(row: Row) -> bool:

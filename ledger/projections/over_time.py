@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import orjson
 
+from ledger.collector import paused
 from ledger.spans import TABLE, DirectReadModel, Piece, piece
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class Held(NamedTuple):
     view: str
 
 
+@paused
 def held(source: Views, kind: str) -> list[Held]:
     """Every span of `kind` that holds at the read model's position (`known_at`), in one read: `source`
     is the read model, read straight from a SQLite file (`ledger.spans`) or through the ledger."""
@@ -96,6 +98,8 @@ def _row(pieces: dict[Piece, str]) -> dict[str, Any] | None:
     if "" not in pieces:
         return None
     row: dict[str, Any] = orjson.loads(pieces[""])
+    if len(pieces) == 1:  # most views are their head alone
+        return row
     items = sorted((where, view) for where, view in pieces.items() if where != "")
     for _, view in items:
         name, _, item = orjson.loads(view)

@@ -15,6 +15,7 @@ from ledger.reports.series import ControlBar, TariffSeries, control_bars, level_
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
     from ledger.projections import Views
 
@@ -59,14 +60,42 @@ def _of_all(drawn: int, every: int, which: str) -> str:
 
 
 def _figure(width: float, height: float) -> Figure:
-    import matplotlib
+    from matplotlib.figure import Figure  # not pyplot: no backend to choose, no figure manager
 
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, height), layout="constrained")
+    figure = Figure(figsize=(width, height))
     figure.patch.set_alpha(0)
     return figure
+
+
+MARGIN_PT = 4.0
+"""Space between the figure's edge and what is drawn nearest it."""
+
+
+def _fit(figure: Figure, axes: Any, title: Text) -> None:
+    """Place the plot so that its title, tick labels, axis labels and the legend beside it fit the figure.
+
+    A layout engine would do the same by measuring every artist, lines and markers too, and again at
+    each save: the extents of what is drawn around the plot are enough, measured once. The legend
+    hangs from the plot's top, so only the axes' labels set the bottom margin."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import Bbox
+
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    plot = axes.get_window_extent(renderer)
+    axis_boxes = (axes.xaxis.get_tightbbox(renderer), axes.yaxis.get_tightbbox(renderer))
+    labels = Bbox.union([plot, *(box for box in axis_boxes if box is not None)])  # an axis with no ticks has none
+    around = [labels, title.get_window_extent(renderer)]
+    if (legend := axes.get_legend()) is not None:
+        around.append(legend.get_window_extent(renderer))
+    used = Bbox.union(around)
+    width, height = figure.bbox.width, figure.bbox.height
+    pad = renderer.points_to_pixels(MARGIN_PT)
+    figure.subplots_adjust(
+        left=(plot.x0 - used.x0 + pad) / width,
+        right=1 - (used.x1 - plot.x1 + pad) / width,
+        bottom=(plot.y0 - labels.y0 + pad) / height,
+        top=1 - (used.y1 - plot.y1 + pad) / height,
+    )
 
 
 def _dates_axis(axes: Any, start: date, end: date) -> None:
@@ -108,7 +137,7 @@ def draw_tariffs(
             label=line.label,
         )
         for first, last in line.suspensions:
-            axes.axvspan(first, last, color=colour, alpha=0.07, linewidth=0)
+            _shade(axes, first, last, colour)
         axes.annotate(
             f"{line.rates[-1]:g}%",
             (line.days[-1], line.rates[-1]),
@@ -124,12 +153,24 @@ def draw_tariffs(
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     heading = title or f"Tariff totals to {end.isoformat()} (shaded: part suspended"
     heading += _of_all(len(drawn), len(series), f"highest on {end.isoformat()}") + ("" if title else ")")
-    axes.set_title(heading, fontsize=10, loc="left")
+    written = axes.set_title(heading, fontsize=10, loc="left")
     if series:
         _legend_beside(axes)
     else:
         _nothing(axes)
+    _fit(figure, axes, written)
     return figure
+
+
+def _shade(axes: Any, first: date, last: date, colour: str) -> None:
+    """A band the plot's height over the days `[first, last)`, as `axvspan` draws it, without the
+    data limits it updates for each band (the dates axis has its limits set)."""
+    import matplotlib.dates as mdates
+    from matplotlib.patches import Rectangle
+
+    left, right = mdates.date2num(first), mdates.date2num(last)
+    across = axes.get_xaxis_transform()  # days along, the plot's height up
+    axes.add_artist(Rectangle((left, 0), right - left, 1, transform=across, color=colour, alpha=0.07, linewidth=0))
 
 
 def _legend_beside(axes: Any, **options: Any) -> None:
@@ -163,14 +204,16 @@ def draw_controls(bars: list[ControlBar], start: date, end: date, title: str | N
             axes.add_collection(PolyCollection(drawn, facecolors=STATUS_COLOURS[status], label=status))
     _dates_axis(axes, start, end)
     heading = title or f"Export-control status to {end.isoformat()}"
-    axes.set_title(heading + _of_all(len(bars), every, "changed last"), fontsize=10, loc="left")
+    written = axes.set_title(heading + _of_all(len(bars), every, "changed last"), fontsize=10, loc="left")
     if not bars:
         _nothing(axes)
+        _fit(figure, axes, written)
         return figure
     axes.set_yticks(range(len(bars)), [f"{bar.key} ({bar.imposer})" for bar in bars], fontsize=9)
     axes.set_ylim(len(bars) - 0.5, -0.5)
     shown = [s for s in STATUS_COLOURS if any(seg[2] == s for bar in bars for seg in bar.segments)]
     _legend_beside(axes, handles=[Patch(color=STATUS_COLOURS[s], label=s.replace("_", " ")) for s in shown])
+    _fit(figure, axes, written)
     return figure
 
 

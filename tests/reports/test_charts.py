@@ -205,6 +205,20 @@ def test_of_more_controls_than_fit_the_chart_draws_those_changed_last_and_says_s
     assert axes.get_title(loc="left") == "Export-control status to 2025-12-31; the 40 changed last of 45"
 
 
+def test_the_title_tick_labels_and_legend_fit_inside_the_figure() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    days = [D("2025-01-01"), D("2025-06-01")]
+    many = [series.TariffSeries("US", f"T{n:02}", days, [float(40 * n), float(n)]) for n in range(40)]
+    long = [series.ControlBar(f"a-control-with-a-long-key-{n}", "CN", [(*days, "in_force")]) for n in range(3)]
+    for figure in (charts.draw_tariffs(many, *days), charts.draw_controls(long, *days)):
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+        drawn = figure.axes[0].get_tightbbox(canvas.get_renderer())
+        assert figure.bbox.x0 <= drawn.x0 and drawn.x1 <= figure.bbox.x1
+        assert figure.bbox.y0 <= drawn.y0 and drawn.y1 <= figure.bbox.y1
+
+
 PARTNERS = [
     "AR", "AU", "BR", "CA", "CL", "CN", "CO", "DE", "EG", "ES", "FR", "GB", "ID", "IN", "IT",
     "JP", "KR", "MX", "MY", "NG", "NL", "PE", "PH", "PK", "PL", "SA", "SE", "TH", "TR", "VN",
