@@ -200,16 +200,17 @@ class Ledger:
             return self.store.last_recorded_by(known.moment)
         return head
 
-    def world(self, known_at: int, kinds: Iterable[str] | None = None) -> World:
+    def world(self, known_at: int, kinds: Iterable[str] | None = None, share: tuple[int, int] | None = None) -> World:
         """Everything recorded up to `known_at`, retractions applied; only the aggregates of `kinds`
-        (and the retractions among them) when given, the others never read."""
+        (and the retractions among them) when given, the others never read; only share `(i, n)` of
+        the aggregates when given (`EventStore.notifications`)."""
         from domain import EVENT_TYPES, World
 
         topics: list[str] = []
         if kinds is not None:
             wanted = set(kinds)
             topics = [topic_of(cls) for cls in EVENT_TYPES.values() if cls.kind in wanted or cls.kind == "*"]
-        return World(self.store.notifications(1, known_at, topics), known_at)
+        return World(self.store.notifications(1, known_at, topics, share=share), known_at)
 
     def dated_world(self, known_at: int, start: date, end: date) -> World:
         """The events recorded up to `known_at` that are dated or announced from `start` to `end`,

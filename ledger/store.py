@@ -43,6 +43,7 @@ Write = tuple["Fact", int, bytes | None]
 
 class _Notification(NamedTuple):
     id: int
+    originator_id: uuid.UUID | str
     originator_version: int
     topic: str
     state: bytes
@@ -177,17 +178,25 @@ class EventStore(Application):
             opened.execute(f"DELETE FROM {table}{' WHERE ' if where else ''}{where}", params)
 
     def notifications(
-        self, start: int = 1, stop: int | None = None, topics: Sequence[str] = (), cursor: Any = None
+        self,
+        start: int = 1,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        cursor: Any = None,
+        share: tuple[int, int] | None = None,
     ) -> Iterator[Recorded]:
         """Every event from `start` to `stop` (inclusive) in position order, read a page at a time; only
-        those of `topics` when given; through `cursor` (a transaction of `writing()`) when given."""
+        those of `topics` when given; through `cursor` (a transaction of `writing()`) when given; only
+        those of share `(i, n)` of the aggregates when given (split by id, so that n processes can
+        decode a kind between them, each its aggregates' every event)."""
         while stop is None or start <= stop:
             if cursor is None:
                 page = self.recorder.select_notifications(start, PAGE, stop=stop, topics=topics)
             else:
                 page = self._page(cursor, start, stop, topics)
             for item in page:
-                yield decode(item.id, item.originator_version, item.topic, item.state)
+                if share is None or _uuid(item.originator_id).int % share[1] == share[0]:
+                    yield decode(item.id, item.originator_version, item.topic, item.state)
             if len(page) < PAGE:
                 return
             start = page[-1].id + 1
@@ -218,13 +227,16 @@ class EventStore(Application):
         position = self.backend.position
         among = f" AND topic IN ({', '.join('?' * len(topics))})" if topics else ""
         sql = self.backend.statement(
-            f"SELECT {position} AS id, originator_version, topic, state FROM {{events}} "
+            f"SELECT {position} AS id, originator_id, originator_version, topic, state FROM {{events}} "
             f"WHERE {position} >= ? AND {position} <= ?{among} ORDER BY {position} LIMIT ?",
             events=self.backend.events,
         )
         cursor.execute(sql, (start, stop if stop is not None else 2**62, *topics, PAGE))
         rows = cursor.fetchall()
-        return [_Notification(r["id"], r["originator_version"], r["topic"], bytes(r["state"])) for r in rows]
+        return [
+            _Notification(r["id"], r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]))
+            for r in rows
+        ]
 
     def last_recorded_by(self, moment: datetime) -> int:
         """The last position recorded at or before `moment` (0: none), read from each stored event's

@@ -69,8 +69,14 @@ def source_items(sources: list[dict[str, Any]]) -> Markup:
     return Markup("".join(items))
 
 
+CHART = "<!--chart {}-->"
+"""Where a chart goes in the page until it is drawn (recorded text cannot write it: `<` is escaped)."""
+
+
 @paused
 def render(report: Report) -> str:
+    """The page, written while the charts may still be drawn aside (`model.gather`): each goes in at
+    its mark once they are."""
     from jinja2 import Environment, PackageLoader
 
     environment = Environment(
@@ -87,4 +93,8 @@ def render(report: Report) -> str:
         trade_flow_rows=trade_flow_rows,
         source_items=source_items,
     )
-    return environment.get_template("report.html.j2").render(report=report)
+    marks = {name: Markup(CHART.format(name)) for name in report.chart_names}
+    page = environment.get_template("report.html.j2").render(report=report, charts=marks)
+    for name, svg in report.drawn().items():  # drawn by matplotlib, which escapes its text
+        page = page.replace(CHART.format(name), svg, 1)
+    return page

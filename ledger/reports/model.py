@@ -67,8 +67,11 @@ class Report:
     sources: list[dict[str, Any]] = field(default_factory=list)
     levels: list[dict[str, Any]] = field(default_factory=list)
     """Each imposer's trade-weighted levels (a `levels` answer), for those whose imports are weighed."""
-    charts: dict[str, str] = field(default_factory=dict)
-    """Inline SVG by chart name (`tariffs`, `controls`), filled in for the HTML report."""
+    chart_names: list[str] = field(default_factory=list)
+    """The charts of the HTML report (`tariffs`, `controls`, `levels-IMPOSER`): known before they are drawn."""
+    drawn: Callable[[], dict[str, str]] = dict
+    """Gives the inline SVG of each chart by name: called once the rest of the page is written, as the
+    charts may still be being drawn aside."""
 
     @property
     def digest_label(self) -> str:
@@ -92,19 +95,29 @@ def gather(ledger: Ledger, as_of: date, known_at: int, with_charts: bool = False
     from ledger.integrity import head_digest
 
     source = ledger.read_model(known_at)  # brought up to date before the parts aside read it
-    flows = aside.start(ledger, trade_flows, known_at, as_of)
+    half = aside.start(ledger, trade_flows, known_at, as_of, (0, 2))
     drawn = aside.start(ledger, inline_charts, known_at, as_of) if with_charts else dict
     window = ledger.changes(known_at, as_of - timedelta(days=WINDOW_DAYS - 1), as_of)
     law = weighed_law(ledger, known_at)
+
+    def flows() -> list[dict[str, Any]]:  # half of them here, once the sections before them are composed
+        here = trade_flows(ledger, known_at, as_of, (1, 2))
+        return sorted([*half(), *here], key=lambda row: str(row["key"]))
+
     report = compose(source, flows, window, as_of, ledger.head(), head_digest(ledger, known_at))
     report.levels = weighted_levels(law, as_of) if law is not None else []
-    report.charts = drawn()
+    if with_charts:
+        report.chart_names = ["tariffs", "controls", *(f"levels-{answer['imposer']}" for answer in report.levels)]
+        report.drawn = drawn
     return report
 
 
-def trade_flows(ledger: Ledger, known_at: int, as_of: date) -> list[dict[str, Any]]:
-    """The trade flows reported by `as_of`, as known at `known_at`."""
-    return list(projections.trade_flows(ledger.world(known_at, ["TradeFlow"]), as_of)["trade_flows"])
+def trade_flows(
+    ledger: Ledger, known_at: int, as_of: date, share: tuple[int, int] | None = None
+) -> list[dict[str, Any]]:
+    """The trade flows reported by `as_of`, as known at `known_at`, by key; only share `(i, n)` of
+    them when given (see `EventStore.notifications`), so that two processes can fold them between them."""
+    return list(projections.trade_flows(ledger.world(known_at, ["TradeFlow"], share), as_of)["trade_flows"])
 
 
 def inline_charts(ledger: Ledger, known_at: int, as_of: date) -> dict[str, str]:
