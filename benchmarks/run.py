@@ -738,7 +738,16 @@ def main(argv: list[str] | None = None) -> None:
             "",
             HOW_TO_READ,
         ]
-        Path(args.out).write_text("\n".join(text), encoding="utf-8")
+        out = Path(args.out)
+        out.write_text("\n".join(text) + other_sections(out), encoding="utf-8")
+
+
+def other_sections(out: Path) -> str:
+    """The sections other benchmarks wrote into the results file (reports, levels), kept as they are."""
+    if not out.exists():
+        return ""
+    sections = out.read_text(encoding="utf-8").split("\n## ")[1:]
+    return "".join(f"\n## {section}" for section in sections if not section.startswith("How to read these figures"))
 
 
 if __name__ == "__main__":
